@@ -1,0 +1,292 @@
+"""Transport policy: which requests are retried and when, and where the API token may go."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import os
+import random
+import sys
+import time
+import warnings
+from datetime import datetime, timezone
+from typing import Callable, Generator, Iterable, Optional, Tuple, Union
+
+import httpx
+
+logger = logging.getLogger("replicate")
+
+IDEMPOTENT_METHODS = frozenset(["HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE"])
+
+# Failures that prove the request never reached the server: safe to retry for any method.
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Failures before any response byte arrived: the server may have acted, so only an
+# idempotent request may be sent again.
+_NO_RESPONSE = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.WriteTimeout)
+
+
+class RetryTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):
+    """Wraps a transport and retries failed requests with capped exponential backoff and jitter.
+
+    Idempotent methods are retried on the retryable status codes and on connection
+    failures. Other methods (POST, PATCH, QUERY) are retried only when the server cannot
+    have acted: a 429, or a connection that was never established.
+    """
+
+    RETRYABLE_METHODS = IDEMPOTENT_METHODS
+    RETRYABLE_STATUS_CODES = frozenset([429, 503, 504])
+    MAX_BACKOFF_WAIT = 60
+
+    def __init__(
+        self,
+        wrapped_transport: Union[httpx.BaseTransport, httpx.AsyncBaseTransport],
+        *,
+        max_attempts: int = 10,
+        max_backoff_wait: float = MAX_BACKOFF_WAIT,
+        backoff_factor: float = 0.1,
+        jitter_ratio: float = 0.1,
+        retryable_methods: Optional[Iterable[str]] = None,
+        retry_status_codes: Optional[Iterable[int]] = None,
+        max_retry_duration: Optional[float] = 300.0,
+    ) -> None:
+        if jitter_ratio < 0 or jitter_ratio > 0.5:
+            raise ValueError(f"jitter_ratio should be between 0 and 0.5, got {jitter_ratio!r}")
+        if max_attempts < 1:
+            raise ValueError(f"max_attempts should be at least 1, got {max_attempts!r}")
+        self._wrapped_transport = wrapped_transport
+        self._max_attempts = max_attempts
+        self._max_backoff_wait = max_backoff_wait
+        self._backoff_factor = backoff_factor
+        self._jitter_ratio = jitter_ratio
+        self._retryable_methods = (
+            frozenset(method.upper() for method in retryable_methods)
+            if retryable_methods is not None
+            else self.RETRYABLE_METHODS
+        )
+        self._retry_status_codes = (
+            frozenset(retry_status_codes)
+            if retry_status_codes is not None
+            else self.RETRYABLE_STATUS_CODES
+        )
+        self._max_retry_duration = max_retry_duration
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Send the request, retrying as the policy allows."""
+        transport = self._wrapped_transport
+        if not isinstance(transport, httpx.BaseTransport):
+            raise TypeError("RetryTransport wraps an async transport; use it with an AsyncClient")
+        attempts = _Attempts(self, request)
+        while True:
+            try:
+                response = transport.handle_request(request)
+            except httpx.TransportError as exc:
+                time.sleep(attempts.delay_after_error(exc))
+                continue
+            if attempts.needs_body(response):
+                response.read()
+            delay = attempts.delay_after_response(response)
+            if delay is None:
+                return response
+            response.close()
+            time.sleep(delay)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send the request, retrying as the policy allows, without blocking the event loop."""
+        transport = self._wrapped_transport
+        if not isinstance(transport, httpx.AsyncBaseTransport):
+            raise TypeError("RetryTransport wraps a sync transport; use it with a Client")
+        attempts = _Attempts(self, request)
+        while True:
+            try:
+                response = await transport.handle_async_request(request)
+            except httpx.TransportError as exc:
+                await asyncio.sleep(attempts.delay_after_error(exc))
+                continue
+            if attempts.needs_body(response):
+                await response.aread()
+            delay = attempts.delay_after_response(response)
+            if delay is None:
+                return response
+            await response.aclose()
+            await asyncio.sleep(delay)
+
+    def close(self) -> None:
+        """Close the wrapped transport."""
+        if isinstance(self._wrapped_transport, httpx.BaseTransport):
+            self._wrapped_transport.close()
+
+    async def aclose(self) -> None:
+        """Close the wrapped transport."""
+        if isinstance(self._wrapped_transport, httpx.AsyncBaseTransport):
+            await self._wrapped_transport.aclose()
+
+
+class _Attempts:
+    """The retry state of one request: decides whether and how long to wait before the next try."""
+
+    def __init__(self, policy: RetryTransport, request: httpx.Request) -> None:
+        self.policy = policy
+        self.request = request
+        self.method = request.method.upper()
+        self.attempts_made = 1
+        self.started = time.monotonic()
+
+    def needs_body(self, response: httpx.Response) -> bool:
+        """Whether the retry decision needs the body (a 429 may say `retry_after` only there)."""
+        return (
+            response.status_code == 429
+            and "retry-after" not in response.headers
+            and self._may_retry_status(response.status_code)
+        )
+
+    def delay_after_response(self, response: httpx.Response) -> Optional[float]:
+        """Seconds to wait before retrying, or None to hand this response to the caller."""
+        if not self._may_retry_status(response.status_code):
+            return None
+        delay = self._server_requested_delay(response)
+        if delay is None:
+            delay = self._backoff()
+        return self._next_attempt(delay, f"HTTP {response.status_code}")
+
+    def delay_after_error(self, exc: httpx.TransportError) -> float:
+        """Seconds to wait before retrying after a transport error; re-raises it if unsafe."""
+        safe = isinstance(exc, _NEVER_SENT) or (
+            isinstance(exc, _NO_RESPONSE) and self.method in self.policy._retryable_methods
+        )
+        delay = self._next_attempt(self._backoff(), type(exc).__name__) if safe else None
+        if delay is None:
+            raise exc
+        return delay
+
+    def _may_retry_status(self, status: int) -> bool:
+        if status not in self.policy._retry_status_codes:
+            return False
+        # A 429 means the server refused the request unprocessed, so even a POST may go again.
+        return self.method in self.policy._retryable_methods or status == 429
+
+    def _next_attempt(self, delay: float, reason: str) -> Optional[float]:
+        policy = self.policy
+        if self.attempts_made >= policy._max_attempts:
+            return None
+        elapsed = time.monotonic() - self.started
+        if policy._max_retry_duration is not None and elapsed + delay > policy._max_retry_duration:
+            return None
+        self.attempts_made += 1
+        logger.debug(
+            "retrying %s %s after %s in %.2fs (attempt %d of %d)",
+            self.method,
+            _loggable_url(self.request.url),
+            reason,
+            delay,
+            self.attempts_made,
+            policy._max_attempts,
+        )
+        return delay
+
+    def _backoff(self) -> float:
+        policy = self.policy
+        backoff = policy._backoff_factor * (2 ** (self.attempts_made - 1))
+        jitter = backoff * policy._jitter_ratio * random.uniform(-1.0, 1.0)
+        return max(0.0, min(backoff + jitter, policy._max_backoff_wait))
+
+    def _server_requested_delay(self, response: httpx.Response) -> Optional[float]:
+        delay = parse_retry_after(response.headers.get("retry-after"))
+        if delay is None and response.status_code == 429:
+            delay = _retry_after_from_body(response)
+        if delay is None:
+            return None
+        return max(0.0, min(delay, self.policy._max_backoff_wait))
+
+
+def parse_retry_after(value: Optional[str], now: Optional[datetime] = None) -> Optional[float]:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP-date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return seconds if seconds >= 0 else None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    now = now or datetime.now(timezone.utc)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _retry_after_from_body(response: httpx.Response) -> Optional[float]:
+    try:
+        data = json.loads(response.content)
+        value = float(data["retry_after"])
+    except (ValueError, TypeError, KeyError, httpx.ResponseNotRead):
+        return None
+    return value if value >= 0 else None
+
+
+def _loggable_url(url: httpx.URL) -> str:
+    """The URL without its query, which may carry signatures."""
+    return str(url.copy_with(query=None))
+
+
+# --- the API token ---------------------------------------------------------------------------
+
+
+def token_from_environment() -> Optional[str]:
+    """The token for this moment: the Cog prediction's own, else REPLICATE_API_TOKEN."""
+    return _token_from_cog() or os.environ.get("REPLICATE_API_TOKEN") or None
+
+
+def _token_from_cog() -> Optional[str]:
+    # Only consult Cog when the process already runs it; importing it here would be slow.
+    cog = sys.modules.get("cog")
+    if cog is None:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            context = cog.current_scope().context
+        for key, value in context.items():
+            if str(key).upper() == "REPLICATE_API_TOKEN" and value:
+                return str(value)
+    except Exception:  # any failure in Cog's scope falls back to the environment
+        return None
+    return None
+
+
+Origin = Tuple[bytes, bytes]
+
+
+def origin_of(url: httpx.URL) -> Origin:
+    """Scheme and host:port, the unit the token is confined to."""
+    return (url.raw_scheme, url.netloc)
+
+
+class APITokenAuth(httpx.Auth):
+    """Adds `Authorization: Bearer <token>` to requests for the API origin, and nowhere else.
+
+    The token is looked up for every request, so a token set after import, or a new Cog
+    prediction's token, takes effect at once.
+    """
+
+    def __init__(self, get_token: Callable[[], Optional[str]], api_origin: Origin) -> None:
+        self._get_token = get_token
+        self._api_origin = api_origin
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if "authorization" not in request.headers and origin_of(request.url) == self._api_origin:
+            token = self._get_token()
+            if token:
+                request.headers["Authorization"] = f"Bearer {token}"
+        yield request
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(<redacted>)"

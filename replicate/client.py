@@ -1,0 +1,327 @@
+"""The Replicate client: configuration, the HTTP clients, and the namespaces of the API."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import weakref
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    AsyncIterator,
+    Dict,
+    Iterator,
+    Mapping,
+    MutableMapping,
+    Optional,
+    TypeVar,
+    Union,
+)
+
+import httpx
+
+from replicate._transport import APITokenAuth, RetryTransport, origin_of, token_from_environment
+from replicate._version import __version__
+from replicate.account import Accounts
+from replicate.collection import Collections
+from replicate.deployment import Deployments
+from replicate.exceptions import ReplicateError
+from replicate.file import Files
+from replicate.hardware import HardwareNamespace
+from replicate.model import Models
+from replicate.prediction import Predictions
+from replicate.training import Trainings
+from replicate.webhook import Webhooks
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from replicate.identifier import ModelVersionIdentifier
+    from replicate.model import Model
+    from replicate.resource import Operation
+    from replicate.stream import ServerSentEvent
+    from replicate.version import Version
+
+__all__ = ["Client", "RetryTransport"]
+
+T = TypeVar("T")
+
+DEFAULT_BASE_URL = "https://api.replicate.com"
+DEFAULT_TIMEOUT = httpx.Timeout(5.0, read=30.0, write=30.0, connect=5.0, pool=10.0)
+DEFAULT_POLL_INTERVAL = 0.5
+
+# Options that configure the connection pool rather than the client; they go to the
+# transport we build, because httpx ignores them once a transport is given.
+_TRANSPORT_OPTIONS = frozenset(
+    ["verify", "cert", "http1", "http2", "limits", "proxy", "uds", "local_address", "retries", "socket_options"]
+)
+
+
+class Client:
+    """A Replicate API client library."""
+
+    def __init__(
+        self,
+        api_token: Optional[str] = None,
+        *,
+        base_url: Optional[str] = None,
+        timeout: Optional[httpx.Timeout] = None,
+        **kwargs: Any,
+    ) -> None:
+        self._api_token = api_token
+        self._base_url = normalize_base_url(
+            base_url or os.environ.get("REPLICATE_BASE_URL") or DEFAULT_BASE_URL
+        )
+        self._timeout = _as_timeout(timeout) if timeout is not None else DEFAULT_TIMEOUT
+        self.poll_interval = float(
+            kwargs.pop("poll_interval", None)
+            or os.environ.get("REPLICATE_POLL_INTERVAL")
+            or DEFAULT_POLL_INTERVAL
+        )
+        headers = httpx.Headers(kwargs.pop("headers", None))
+        headers.setdefault("User-Agent", f"replicate-python/{__version__}")
+        self._headers = headers
+        self._transport = kwargs.pop("transport", None)
+        self._transport_options = {
+            key: kwargs.pop(key) for key in list(kwargs) if key in _TRANSPORT_OPTIONS
+        }
+        self._client_kwargs = kwargs
+        self._lock = threading.Lock()
+        self._sync_client: Optional[httpx.Client] = None
+        self._async_clients: MutableMapping[Any, httpx.AsyncClient] = _loop_keyed_dict()
+
+    # --- configuration -------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """The API's base URL, without the `/v1` that every path carries."""
+        return self._base_url
+
+    def _token(self) -> Optional[str]:
+        """The token for the next request: explicit, else Cog's, else REPLICATE_API_TOKEN."""
+        return self._api_token or token_from_environment()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self._base_url!r})"
+
+    # --- HTTP ----------------------------------------------------------------------------
+
+    @property
+    def _client(self) -> httpx.Client:
+        """The sync httpx client, built on first use."""
+        client = self._sync_client
+        if client is None:
+            with self._lock:
+                client = self._sync_client
+                if client is None:
+                    transport = self._transport or httpx.HTTPTransport(**self._transport_options)
+                    client = self._sync_client = httpx.Client(
+                        transport=RetryTransport(wrapped_transport=transport),
+                        **self._httpx_options(),
+                    )
+        return client
+
+    @property
+    def _async_client(self) -> httpx.AsyncClient:
+        """The async httpx client for the running event loop.
+
+        Connection pools belong to one event loop, so each loop gets its own client; code
+        that calls `asyncio.run()` several times keeps working.
+        """
+        loop = asyncio.get_running_loop()
+        client = self._async_clients.get(loop)
+        if client is None:
+            transport = self._transport or httpx.AsyncHTTPTransport(**self._transport_options)
+            client = httpx.AsyncClient(
+                transport=RetryTransport(wrapped_transport=transport),
+                **self._httpx_options(),
+            )
+            self._async_clients[loop] = client
+        return client
+
+    def _httpx_options(self) -> Dict[str, Any]:
+        options: Dict[str, Any] = {
+            "base_url": self._base_url,
+            "headers": self._headers,
+            "timeout": self._timeout,
+            "auth": APITokenAuth(self._token, origin_of(httpx.URL(self._base_url))),
+        }
+        options.update(self._client_kwargs)
+        return options
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Send a request to the API and raise ReplicateError for an error answer."""
+        response = self._client.request(method, path, **kwargs)
+        raise_for_status(response)
+        return response
+
+    async def _async_request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Send a request to the API and raise ReplicateError for an error answer."""
+        response = await self._async_client.request(method, path, **kwargs)
+        raise_for_status(response)
+        return response
+
+    def _execute(self, operation: Operation[T]) -> T:
+        """Run one API operation and return its parsed result."""
+        return operation.read(self._request(operation.method, operation.path, **operation.options))
+
+    async def _async_execute(self, operation: Operation[T]) -> T:
+        """Run one API operation and return its parsed result."""
+        response = await self._async_request(operation.method, operation.path, **operation.options)
+        return operation.read(response)
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the sync HTTP client and its connections."""
+        with self._lock:
+            client, self._sync_client = self._sync_client, None
+        if client is not None:
+            client.close()
+
+    async def aclose(self) -> None:
+        """Close the async HTTP client of the running event loop."""
+        client = self._async_clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Client:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # --- namespaces ----------------------------------------------------------------------
+
+    @property
+    def accounts(self) -> Accounts:
+        """Namespace for operations related to accounts."""
+        return Accounts(client=self)
+
+    @property
+    def collections(self) -> Collections:
+        """Namespace for operations related to collections of models."""
+        return Collections(client=self)
+
+    @property
+    def deployments(self) -> Deployments:
+        """Namespace for operations related to deployments."""
+        return Deployments(client=self)
+
+    @property
+    def files(self) -> Files:
+        """Namespace for operations related to files."""
+        return Files(client=self)
+
+    @property
+    def hardware(self) -> HardwareNamespace:
+        """Namespace for operations related to hardware."""
+        return HardwareNamespace(client=self)
+
+    @property
+    def models(self) -> Models:
+        """Namespace for operations related to models."""
+        return Models(client=self)
+
+    @property
+    def predictions(self) -> Predictions:
+        """Namespace for operations related to predictions."""
+        return Predictions(client=self)
+
+    @property
+    def trainings(self) -> Trainings:
+        """Namespace for operations related to trainings."""
+        return Trainings(client=self)
+
+    @property
+    def webhooks(self) -> Webhooks:
+        """Namespace for operations related to webhooks."""
+        return Webhooks(client=self)
+
+    # --- running models ------------------------------------------------------------------
+
+    def run(
+        self,
+        ref: Union[str, Model, Version, ModelVersionIdentifier],
+        input: Optional[Dict[str, Any]] = None,
+        *,
+        use_file_output: Optional[bool] = True,
+        **params: Unpack[Predictions.CreatePredictionParams],
+    ) -> Union[Any, Iterator[Any]]:
+        """Run a model and wait for its output."""
+        from replicate.run import run
+
+        return run(self, ref, input, use_file_output=use_file_output, **params)
+
+    async def async_run(
+        self,
+        ref: Union[str, Model, Version, ModelVersionIdentifier],
+        input: Optional[Dict[str, Any]] = None,
+        *,
+        use_file_output: Optional[bool] = True,
+        **params: Unpack[Predictions.CreatePredictionParams],
+    ) -> Union[Any, AsyncIterator[Any]]:
+        """Run a model and wait for its output asynchronously."""
+        from replicate.run import async_run
+
+        return await async_run(self, ref, input, use_file_output=use_file_output, **params)
+
+    def stream(
+        self,
+        ref: Union[str, Model, Version, ModelVersionIdentifier],
+        *,
+        input: Optional[Dict[str, Any]] = None,
+        use_file_output: Optional[bool] = True,
+        **params: Unpack[Predictions.CreatePredictionParams],
+    ) -> Iterator[ServerSentEvent]:
+        """Stream a model's output."""
+        from replicate.stream import stream
+
+        return stream(self, ref, input, use_file_output=use_file_output, **params)
+
+    async def async_stream(
+        self,
+        ref: Union[str, Model, Version, ModelVersionIdentifier],
+        input: Optional[Dict[str, Any]] = None,
+        *,
+        use_file_output: Optional[bool] = True,
+        **params: Unpack[Predictions.CreatePredictionParams],
+    ) -> AsyncIterator[ServerSentEvent]:
+        """Stream a model's output asynchronously."""
+        from replicate.stream import async_stream
+
+        return async_stream(self, ref, input, use_file_output=use_file_output, **params)
+
+
+def raise_for_status(response: httpx.Response) -> None:
+    """Raise the ReplicateError subclass for an HTTP error answer."""
+    if response.status_code >= 400:
+        raise ReplicateError.from_response(response)
+
+
+def normalize_base_url(base_url: str) -> str:
+    """Strip a trailing slash and `/v1`: paths carry `/v1` themselves."""
+    base_url = base_url.rstrip("/")
+    if base_url.endswith("/v1"):
+        base_url = base_url[: -len("/v1")]
+    return base_url
+
+
+def _as_timeout(timeout: Union[httpx.Timeout, float, Mapping[str, Any], Any]) -> httpx.Timeout:
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    if isinstance(timeout, (int, float)):
+        return httpx.Timeout(float(timeout))
+    raise TypeError(f"timeout must be an httpx.Timeout or a number of seconds, got {timeout!r}")
+
+
+def _loop_keyed_dict() -> MutableMapping[Any, httpx.AsyncClient]:
+    # Weak keys let a finished event loop and its client be collected.
+    return weakref.WeakKeyDictionary()

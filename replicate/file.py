@@ -1,0 +1,204 @@
+"""Files: the `File` resource and the `Files` namespace (uploads for model inputs)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import pathlib
+from typing import Any, BinaryIO, Dict, Iterator, List, Optional, Union
+
+from typing_extensions import NotRequired, TypedDict, Unpack
+
+from replicate.helpers import guess_content_type
+from replicate.resource import (
+    Namespace,
+    Operation,
+    Resource,
+    parse_deleted,
+    parse_resource,
+    parse_resource_list,
+    path_segment,
+)
+
+MAX_FILE_SIZE = 100 * 1024 * 1024
+"""The largest file the API accepts (100 MiB)."""
+
+
+class File(Resource):
+    """A file uploaded to Replicate, usable as a prediction input through `urls["get"]`."""
+
+    id: str
+    """The ID of the file."""
+
+    name: str
+    """The name of the file."""
+
+    content_type: str
+    """The content type of the file."""
+
+    size: int
+    """The size of the file in bytes."""
+
+    etag: str
+    """The ETag of the file."""
+
+    checksums: Dict[str, str]
+    """The checksums of the file, e.g. `sha256`."""
+
+    metadata: Dict[str, Any]
+    """The metadata given when the file was created."""
+
+    created_at: str
+    """When the file was created."""
+
+    expires_at: Optional[str] = None
+    """When the file expires."""
+
+    urls: Dict[str, str]
+    """URLs of the file; `get` is the one to use as a model input."""
+
+
+FileInput = Union[str, pathlib.Path, BinaryIO, io.IOBase, bytes]
+
+
+class Files(Namespace):
+    """Namespace for operations related to files."""
+
+    class CreateFileParams(TypedDict):
+        """Parameters for creating a file."""
+
+        filename: NotRequired[str]
+        """The name to give the file; by default its own name."""
+
+        content_type: NotRequired[str]
+        """The MIME type; by default guessed from the name."""
+
+        metadata: NotRequired[Dict[str, Any]]
+        """Metadata to keep with the file."""
+
+    def create(
+        self,
+        file: Optional[FileInput] = None,
+        **params: Unpack[Files.CreateFileParams],
+    ) -> File:
+        """Upload a file: a path, an open binary file, or bytes (also as `content=`)."""
+        with _opened(file, params) as (handle, options):
+            return self._client._execute(self._create(handle, options))
+
+    async def async_create(
+        self,
+        file: Optional[FileInput] = None,
+        **params: Unpack[Files.CreateFileParams],
+    ) -> File:
+        """Upload a file: a path, an open binary file, or bytes (also as `content=`)."""
+        with _opened(file, params) as (handle, options):
+            return await self._client._async_execute(self._create(handle, options))
+
+    def get(self, file_id: str) -> File:
+        """Get a file's metadata by ID."""
+        return self._client._execute(self._get(file_id))
+
+    async def async_get(self, file_id: str) -> File:
+        """Get a file's metadata by ID."""
+        return await self._client._async_execute(self._get(file_id))
+
+    def list(self) -> List[File]:
+        """List your files (the first page, as in v0)."""
+        return self._client._execute(self._list())
+
+    async def async_list(self) -> List[File]:
+        """List your files (the first page, as in v0)."""
+        return await self._client._async_execute(self._list())
+
+    def delete(self, file_id: str) -> bool:
+        """Delete a file; True when it was deleted."""
+        return self._client._execute(self._delete(file_id))
+
+    async def async_delete(self, file_id: str) -> bool:
+        """Delete a file; True when it was deleted."""
+        return await self._client._async_execute(self._delete(file_id))
+
+    def _create(self, handle: Any, options: Dict[str, Any]) -> Operation[File]:
+        form = {"metadata": json.dumps(options["metadata"])} if options.get("metadata") else {}
+        return Operation(
+            "POST",
+            "/v1/files",
+            parse_resource(File, self._client),
+            files={"content": (options["filename"], handle, options["content_type"])},
+            data=form,
+            timeout=None,  # large uploads take as long as they take
+        )
+
+    def _get(self, file_id: str) -> Operation[File]:
+        return Operation("GET", f"/v1/files/{path_segment('file_id', file_id)}", parse_resource(File, self._client))
+
+    def _list(self) -> Operation[List[File]]:
+        return Operation("GET", "/v1/files", parse_resource_list(File, self._client))
+
+    def _delete(self, file_id: str) -> Operation[bool]:
+        return Operation("DELETE", f"/v1/files/{path_segment('file_id', file_id)}", parse_deleted)
+
+
+_CREATE_FILE_PARAMS = frozenset(["filename", "content_type", "metadata", "content", "file", "type"])
+
+
+@contextlib.contextmanager
+def _opened(file: Any, params: Dict[str, Any]) -> Iterator[Any]:
+    """Yield (binary handle, options) for an upload, opening paths and closing what it opened."""
+    unknown = sorted(set(params) - _CREATE_FILE_PARAMS)
+    if unknown:
+        raise TypeError(f"unexpected keyword argument(s) for files.create: {', '.join(unknown)}")
+    if file is None:
+        file = params.get("content", params.get("file"))
+    if file is None:
+        raise ValueError("files.create needs a file: a path, an open binary file or bytes")
+    content_type = params.get("content_type") or params.get("type")
+    with contextlib.ExitStack() as stack:
+        if isinstance(file, (str, pathlib.Path)):
+            path = pathlib.Path(file)
+            try:
+                handle: Any = stack.enter_context(path.open("rb"))
+            except OSError as exc:
+                raise type(exc)(exc.errno, f"file: cannot read {str(path)!r}: {exc.strerror}") from exc
+        elif isinstance(file, (bytes, bytearray, memoryview)):
+            handle = io.BytesIO(bytes(file))
+        elif isinstance(file, io.IOBase) or hasattr(file, "read"):
+            handle = file
+        else:
+            raise ValueError(
+                f"file must be a path, an open binary file or bytes, got {type(file).__name__}"
+            )
+        _check_size(handle)
+        name = params.get("filename") or os.path.basename(str(getattr(handle, "name", "") or "file"))
+        yield handle, {
+            "filename": name,
+            "content_type": content_type or guess_content_type(_Named(name)),
+            "metadata": params.get("metadata"),
+        }
+
+
+class _Named:
+    """Something with only a name, to guess a content type from."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def _check_size(handle: Any) -> None:
+    """Refuse a file over the API's limit before sending a byte of it."""
+    size: Optional[int] = None
+    try:
+        size = os.fstat(handle.fileno()).st_size - handle.tell()
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        try:
+            position = handle.tell()
+            size = handle.seek(0, io.SEEK_END) - position
+            handle.seek(position)
+        except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+            return
+    if size is not None and size > MAX_FILE_SIZE:
+        raise ValueError(
+            f"file is {size / 1024 / 1024:.1f} MiB; the API accepts files up to 100 MiB"
+        )

@@ -1,0 +1,65 @@
+"""Model references: `owner/name`, `owner/name:version`, a bare version id, or objects."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Tuple
+
+if TYPE_CHECKING:
+    from replicate.version import Version
+
+ACCEPTED_REF_FORMS = (
+    "'owner/name', 'owner/name:version', a 64-character version id, "
+    "a Model, a Version or a ModelVersionIdentifier"
+)
+
+_REF_PATTERN = re.compile(r"^(?P<owner>[^/:\s]+)/(?P<name>[^/:\s]+)(?::(?P<version>[^/:\s]+))?$")
+_VERSION_ID_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+
+
+class ModelVersionIdentifier(NamedTuple):
+    """A reference to a model, and optionally one of its versions."""
+
+    owner: str
+    name: str
+    version: Optional[str] = None
+
+    @classmethod
+    def parse(cls, ref: str) -> ModelVersionIdentifier:
+        """Split `owner/name` or `owner/name:version`; anything else raises ValueError."""
+        match = _REF_PATTERN.match(ref) if isinstance(ref, str) else None
+        if not match:
+            raise ValueError(
+                f"Invalid reference to model version: {ref!r}. Expected format: owner/name:version"
+            )
+        return cls(match.group("owner"), match.group("name"), match.group("version"))
+
+
+def is_version_id(ref: Any) -> bool:
+    """Whether `ref` is a bare 64-character hex version id."""
+    return isinstance(ref, str) and _VERSION_ID_PATTERN.match(ref) is not None
+
+
+def resolve_ref(
+    ref: Any,
+) -> Tuple[Optional[Version], Optional[str], Optional[str], Optional[str]]:
+    """Resolve a model reference to (version, owner, name, version_id).
+
+    Raises ValueError, naming the reference and the accepted forms, for anything else.
+    """
+    from replicate.model import Model
+    from replicate.version import Version
+
+    if isinstance(ref, Version):
+        return ref, None, None, ref.id
+    if isinstance(ref, Model):
+        return None, ref.owner, ref.name, None
+    if isinstance(ref, ModelVersionIdentifier):
+        return None, ref.owner, ref.name, ref.version
+    if is_version_id(ref):
+        return None, None, None, ref
+    if isinstance(ref, str):
+        match = _REF_PATTERN.match(ref)
+        if match:
+            return None, match.group("owner"), match.group("name"), match.group("version")
+    raise ValueError(f"Invalid model reference {ref!r}: expected {ACCEPTED_REF_FORMS}")

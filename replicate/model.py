@@ -1,0 +1,258 @@
+"""Models: the `Model` resource, the `Models` namespace and predictions on official models."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Dict, Literal, Optional, Tuple, Union
+
+from typing_extensions import NotRequired, TypedDict, Unpack
+
+from replicate.exceptions import ReplicateException
+from replicate.pagination import Cursor, Page, list_path, parse_page
+from replicate.prediction import Prediction, Predictions, async_create_prediction, create_prediction
+from replicate.resource import (
+    Namespace,
+    Operation,
+    Resource,
+    drop_none,
+    parse_deleted,
+    parse_resource,
+)
+from replicate.version import Version, Versions, model_owner_and_name
+
+if TYPE_CHECKING:
+    from replicate.client import Client
+
+
+class Model(Resource):
+    """A machine learning model hosted on Replicate."""
+
+    url: str
+    """The URL of the model."""
+
+    owner: str
+    """The owner of the model."""
+
+    name: str
+    """The name of the model."""
+
+    description: Optional[str] = None
+    """The description of the model."""
+
+    visibility: Literal["public", "private"]
+    """The visibility of the model."""
+
+    github_url: Optional[str] = None
+    """The GitHub URL of the model."""
+
+    paper_url: Optional[str] = None
+    """The URL of the paper related to the model."""
+
+    license_url: Optional[str] = None
+    """The URL of the license for the model."""
+
+    run_count: int
+    """The number of runs of the model."""
+
+    cover_image_url: Optional[str] = None
+    """The URL of the cover image for the model."""
+
+    default_example: Optional[Prediction] = None
+    """The default example of the model."""
+
+    latest_version: Optional[Version] = None
+    """The latest version of the model."""
+
+    @property
+    def id(self) -> str:
+        """The model's `owner/name`."""
+        return f"{self.owner}/{self.name}"
+
+    @property
+    def username(self) -> str:
+        """The owner of the model (deprecated: use `owner`)."""
+        return self.owner
+
+    @username.setter
+    def username(self, value: str) -> None:
+        self.owner = value
+
+    def predict(self, *args: Any, **kwargs: Any) -> None:
+        """Removed in v0: use `replicate.run()` or `predictions.create()`."""
+        raise ReplicateException(
+            "The `model.predict()` method has been removed, because it's unstable: "
+            "if a new version of the model you're using is pushed and its API has changed, "
+            "your code may break. Use `replicate.run()` or `predictions.create()` instead."
+        )
+
+    @property
+    def versions(self) -> Versions:
+        """The versions of this model."""
+        return Versions(client=self._require_client(), model=self)
+
+    def reload(self) -> None:
+        """Load this model from the server."""
+        self._update_from(self._require_client().models.get(self.owner, self.name))
+
+    async def async_reload(self) -> None:
+        """Load this model from the server asynchronously."""
+        self._update_from(await self._require_client().models.async_get(self.owner, self.name))
+
+
+class ModelsPredictions(Namespace):
+    """Namespace for predictions on a model by name (official models run without a version)."""
+
+    def create(
+        self,
+        model: Optional[Union[str, Tuple[str, str], Model]] = None,
+        input: Optional[Dict[str, Any]] = None,
+        *,
+        model_owner: Optional[str] = None,
+        model_name: Optional[str] = None,
+        **params: Unpack[Predictions.CreatePredictionParams],
+    ) -> Prediction:
+        """Create a prediction on a model's latest version."""
+        path = model_predictions_path(model or (model_owner, model_name))
+        return create_prediction(self._client, path, input or {}, params)
+
+    async def async_create(
+        self,
+        model: Optional[Union[str, Tuple[str, str], Model]] = None,
+        input: Optional[Dict[str, Any]] = None,
+        *,
+        model_owner: Optional[str] = None,
+        model_name: Optional[str] = None,
+        **params: Unpack[Predictions.CreatePredictionParams],
+    ) -> Prediction:
+        """Create a prediction on a model's latest version."""
+        path = model_predictions_path(model or (model_owner, model_name))
+        return await async_create_prediction(self._client, path, input or {}, params)
+
+
+class Models(Namespace):
+    """Namespace for operations related to models."""
+
+    class CreateModelParams(TypedDict):
+        """Parameters for creating a model."""
+
+        hardware: str
+        """The SKU of the hardware to run the model on (see `hardware.list`)."""
+
+        visibility: Literal["public", "private"]
+        """Whether the model is public or private."""
+
+        description: NotRequired[str]
+        github_url: NotRequired[str]
+        paper_url: NotRequired[str]
+        license_url: NotRequired[str]
+        cover_image_url: NotRequired[str]
+
+    @property
+    def predictions(self) -> ModelsPredictions:
+        """Predictions on models by name."""
+        return ModelsPredictions(client=self._client)
+
+    def get(self, *args: Any, **kwargs: Any) -> Model:
+        """Get a model: `get("owner/name")`, `get("owner", "name")` or `get(model_owner=, model_name=)`."""
+        return self._client._execute(self._get(model_path(*args, **kwargs)))
+
+    async def async_get(self, *args: Any, **kwargs: Any) -> Model:
+        """Get a model: `get("owner/name")`, `get("owner", "name")` or `get(model_owner=, model_name=)`."""
+        return await self._client._async_execute(self._get(model_path(*args, **kwargs)))
+
+    def list(
+        self,
+        cursor: Cursor = ...,
+        *,
+        sort_by: Optional[str] = None,
+        sort_direction: Optional[str] = None,
+    ) -> Page[Model]:
+        """List public models, one page at a time."""
+        return self._client._execute(self._list(cursor, sort_by, sort_direction))
+
+    async def async_list(
+        self,
+        cursor: Cursor = ...,
+        *,
+        sort_by: Optional[str] = None,
+        sort_direction: Optional[str] = None,
+    ) -> Page[Model]:
+        """List public models, one page at a time."""
+        return await self._client._async_execute(self._list(cursor, sort_by, sort_direction))
+
+    def search(self, query: str) -> Page[Model]:
+        """Search public models (HTTP method QUERY, the query as a text/plain body)."""
+        return self._client._execute(self._search(query))
+
+    async def async_search(self, query: str) -> Page[Model]:
+        """Search public models (HTTP method QUERY, the query as a text/plain body)."""
+        return await self._client._async_execute(self._search(query))
+
+    def create(self, owner: str, name: str, **params: Unpack[Models.CreateModelParams]) -> Model:
+        """Create a model."""
+        return self._client._execute(self._create(owner, name, params))
+
+    async def async_create(self, owner: str, name: str, **params: Unpack[Models.CreateModelParams]) -> Model:
+        """Create a model."""
+        return await self._client._async_execute(self._create(owner, name, params))
+
+    def delete(self, *args: Any, **kwargs: Any) -> bool:
+        """Delete a model (it must have no versions); True when it was deleted."""
+        return self._client._execute(self._delete(model_path(*args, **kwargs)))
+
+    async def async_delete(self, *args: Any, **kwargs: Any) -> bool:
+        """Delete a model (it must have no versions); True when it was deleted."""
+        return await self._client._async_execute(self._delete(model_path(*args, **kwargs)))
+
+    def _get(self, path: str) -> Operation[Model]:
+        return Operation("GET", path, parse_resource(Model, self._client))
+
+    def _list(
+        self, cursor: Cursor, sort_by: Optional[str], sort_direction: Optional[str]
+    ) -> Operation[Page[Model]]:
+        params = drop_none({"sort_by": sort_by, "sort_direction": sort_direction})
+        options: Dict[str, Any] = {"params": params} if params else {}
+        return Operation("GET", list_path("/v1/models", cursor), parse_page(Model, self._client), **options)
+
+    def _search(self, query: str) -> Operation[Page[Model]]:
+        if not isinstance(query, str) or not query.strip():
+            raise ValueError(f"query must be a non-empty string, got {query!r}")
+        return Operation(
+            "QUERY",
+            "/v1/models",
+            parse_page(Model, self._client),
+            content=query,
+            headers={"Content-Type": "text/plain"},
+        )
+
+    def _create(self, owner: str, name: str, params: Dict[str, Any]) -> Operation[Model]:
+        body = {"owner": owner, "name": name, **params}
+        return Operation("POST", "/v1/models", parse_resource(Model, self._client), json=body)
+
+    def _delete(self, path: str) -> Operation[bool]:
+        return Operation("DELETE", path, parse_deleted)
+
+
+def model_path(*args: Any, **kwargs: Any) -> str:
+    """`/v1/models/{owner}/{name}` from v0's and the newer SDK's ways of naming a model."""
+    owner = kwargs.pop("model_owner", None) or kwargs.pop("owner", None)
+    name = kwargs.pop("model_name", None) or kwargs.pop("name", None)
+    key = kwargs.pop("key", None)
+    if kwargs:
+        raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(kwargs))}")
+    if len(args) == 1 and owner is None:
+        key = args[0]
+    elif len(args) == 2:
+        owner, name = args
+    elif args:
+        raise TypeError(f"expected 'owner/name' or (owner, name), got {len(args)} positional arguments")
+    target: Any = key if key is not None else (owner, name)
+    if target == (None, None):
+        raise TypeError("a model is required: 'owner/name', (owner, name) or model_owner=, model_name=")
+    owner, name = model_owner_and_name(target)
+    return f"/v1/models/{owner}/{name}"
+
+
+def model_predictions_path(model: Any) -> str:
+    """The predictions endpoint of a model given as a Model, (owner, name) or 'owner/name'."""
+    owner, name = model_owner_and_name(model)
+    return f"/v1/models/{owner}/{name}/predictions"

@@ -1,0 +1,443 @@
+"""Predictions: the `Prediction` resource and the `Predictions` namespace."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    AsyncIterator,
+    Callable,
+    Dict,
+    Iterator,
+    List,
+    Literal,
+    Mapping,
+    Optional,
+    Tuple,
+    Union,
+)
+
+import httpx
+from typing_extensions import NotRequired, TypedDict, Unpack
+
+from replicate._polling import (
+    async_iterate_output,
+    async_wait_for_terminal_status,
+    iterate_output,
+    wait_for_terminal_status,
+)
+from replicate.helpers import FileEncodingStrategy, async_encode_json, encode_json
+from replicate.pagination import Cursor, Page, list_path, parse_page
+from replicate.resource import Namespace, Operation, Resource, parse_resource, path_segment
+
+if TYPE_CHECKING:
+    from replicate.client import Client
+    from replicate.deployment import Deployment
+    from replicate.model import Model
+    from replicate.stream import ServerSentEvent
+    from replicate.version import Version
+
+PredictionStatus = Literal["starting", "processing", "succeeded", "failed", "canceled", "aborted"]
+WebhookEvent = Literal["start", "output", "logs", "completed"]
+
+WEBHOOK_EVENTS = frozenset(["start", "output", "logs", "completed"])
+MAX_WAIT_SECONDS = 60
+
+
+class Prediction(Resource):
+    """A prediction made by a model hosted on Replicate."""
+
+    id: str
+    """The unique ID of the prediction."""
+
+    model: str
+    """An identifier for the model used to create the prediction, in the form `owner/name`."""
+
+    version: str
+    """The version of the model used, or `hidden` for official models."""
+
+    status: PredictionStatus
+    """The status of the prediction."""
+
+    input: Optional[Dict[str, Any]] = None
+    """The input to the prediction."""
+
+    output: Optional[Any] = None
+    """The output of the prediction."""
+
+    logs: Optional[str] = None
+    """The logs of the prediction."""
+
+    error: Optional[str] = None
+    """The error encountered during the prediction, if any."""
+
+    metrics: Optional[Dict[str, Any]] = None
+    """Metrics for the prediction, such as `predict_time`."""
+
+    created_at: Optional[str] = None
+    """When the prediction was created."""
+
+    started_at: Optional[str] = None
+    """When the prediction was started."""
+
+    completed_at: Optional[str] = None
+    """When the prediction was completed, if finished."""
+
+    urls: Optional[Dict[str, str]] = None
+    """URLs for the prediction: `get`, `cancel`, `web`, and `stream` for streaming models."""
+
+    @dataclass
+    class Progress:
+        """The progress of a prediction, read from the tqdm-style bars in its logs."""
+
+        percentage: float
+        """How far along, from 0.0 to 1.0."""
+
+        current: int
+        """The current step."""
+
+        total: int
+        """The total number of steps."""
+
+        @classmethod
+        def parse(cls, logs: str) -> Optional[Prediction.Progress]:
+            """The progress shown by the last progress bar in `logs`, if any."""
+            for line in reversed((logs or "").split("\n")):
+                match = _PROGRESS_PATTERN.match(line)
+                if match:
+                    percentage, current, total = (int(group) for group in match.groups())
+                    return cls(percentage / 100.0, current, total)
+            return None
+
+    @property
+    def progress(self) -> Optional[Prediction.Progress]:
+        """The progress of the prediction, if its logs show any."""
+        if not self.logs:
+            return None
+        return Prediction.Progress.parse(self.logs)
+
+    def wait(
+        self,
+        timeout: Optional[float] = None,
+        *,
+        on_progress: Optional[Callable[[Prediction], None]] = None,
+    ) -> None:
+        """Wait until the prediction finishes, polling every `client.poll_interval` seconds.
+
+        Raises TimeoutError if `timeout` seconds pass first. `on_progress` is called with the
+        prediction each time its logs change.
+        """
+        wait_for_terminal_status(self, timeout, on_progress)
+
+    async def async_wait(
+        self,
+        timeout: Optional[float] = None,
+        *,
+        on_progress: Optional[Callable[[Prediction], None]] = None,
+    ) -> None:
+        """Wait until the prediction finishes, without blocking the event loop."""
+        await async_wait_for_terminal_status(self, timeout, on_progress)
+
+    def reload(self) -> None:
+        """Load this prediction from the server."""
+        self._update_from(self._require_client().predictions.get(self.id))
+
+    async def async_reload(self) -> None:
+        """Load this prediction from the server asynchronously."""
+        self._update_from(await self._require_client().predictions.async_get(self.id))
+
+    def cancel(self) -> None:
+        """Cancel this prediction."""
+        self._update_from(self._require_client().predictions.cancel(self.id))
+
+    async def async_cancel(self) -> None:
+        """Cancel this prediction asynchronously."""
+        self._update_from(await self._require_client().predictions.async_cancel(self.id))
+
+    def output_iterator(self) -> Iterator[Any]:
+        """Yield the output items as the model produces them, polling until it finishes."""
+        return iterate_output(self)
+
+    def async_output_iterator(self) -> AsyncIterator[Any]:
+        """Yield the output items as the model produces them, polling until it finishes."""
+        return async_iterate_output(self)
+
+    def stream(self, use_file_output: Optional[bool] = None) -> Iterator[ServerSentEvent]:
+        """Stream the prediction's events from `urls.stream`.
+
+        Raises ReplicateError if the model does not support streaming.
+        """
+        from replicate.stream import stream_prediction
+
+        return stream_prediction(self, use_file_output=use_file_output)
+
+    def async_stream(self, use_file_output: Optional[bool] = None) -> AsyncIterator[ServerSentEvent]:
+        """Stream the prediction's events from `urls.stream` asynchronously."""
+        from replicate.stream import async_stream_prediction
+
+        return async_stream_prediction(self, use_file_output=use_file_output)
+
+
+_PROGRESS_PATTERN = re.compile(r"^\s*(\d+)%\s*\|.+?\|\s*(\d+)\/(\d+)")
+
+
+class CreatePredictionRequestParams(TypedDict):
+    """The per-request options a prediction create sends besides its body."""
+
+    headers: NotRequired[Optional[Dict[str, str]]]
+    timeout: NotRequired[Optional[httpx.Timeout]]
+
+
+class Predictions(Namespace):
+    """Namespace for operations related to predictions."""
+
+    class CreatePredictionParams(TypedDict):
+        """Parameters for creating a prediction."""
+
+        webhook: NotRequired[str]
+        """A URL to call with the prediction when it changes (see webhook_events_filter)."""
+
+        webhook_completed: NotRequired[str]
+        """A URL to call when the prediction completes."""
+
+        webhook_events_filter: NotRequired[List[WebhookEvent]]
+        """Which events trigger the webhook: start, output, logs, completed."""
+
+        stream: NotRequired[bool]
+        """Ask for a stream URL (the API now always returns one for streaming models)."""
+
+        wait: NotRequired[Union[int, bool]]
+        """Hold the request until the prediction finishes: True (up to 60 s), or 1 to 60 seconds."""
+
+        file_encoding_strategy: NotRequired[FileEncodingStrategy]
+        """How file inputs are sent: "url" uploads them (default), "base64" inlines them."""
+
+        cancel_after: NotRequired[Union[str, int, float, datetime.timedelta]]
+        """Cancel the prediction if it runs longer than this ("30s", "5m", or seconds)."""
+
+    def get(self, id: str) -> Prediction:
+        """Get a prediction by ID."""
+        return self._client._execute(self._get(id))
+
+    async def async_get(self, id: str) -> Prediction:
+        """Get a prediction by ID."""
+        return await self._client._async_execute(self._get(id))
+
+    def list(self, cursor: Cursor = ...) -> Page[Prediction]:
+        """List your predictions, one page at a time (pass `Page.next` as the cursor)."""
+        return self._client._execute(self._list(cursor))
+
+    async def async_list(self, cursor: Cursor = ...) -> Page[Prediction]:
+        """List your predictions, one page at a time (pass `Page.next` as the cursor)."""
+        return await self._client._async_execute(self._list(cursor))
+
+    def cancel(self, id: str) -> Prediction:
+        """Cancel a prediction; returns it as the API reports it after the cancel."""
+        return self._client._execute(self._cancel(id))
+
+    async def async_cancel(self, id: str) -> Prediction:
+        """Cancel a prediction; returns it as the API reports it after the cancel."""
+        return await self._client._async_execute(self._cancel(id))
+
+    def create(
+        self,
+        *args: Any,
+        model: Optional[Union[str, Tuple[str, str], Model]] = None,
+        version: Optional[Union[Version, str]] = None,
+        deployment: Optional[Union[str, Tuple[str, str], Deployment]] = None,
+        input: Optional[Dict[str, Any]] = None,
+        **params: Unpack[Predictions.CreatePredictionParams],
+    ) -> Prediction:
+        """Create a prediction for exactly one of a model `version`, a `model` or a `deployment`.
+
+        `version` and `input` may also be given positionally, as in v0.
+        """
+        path, version_id, input = _create_target(args, model, version, deployment, input)
+        return create_prediction(self._client, path, input, params, version=version_id)
+
+    async def async_create(
+        self,
+        *args: Any,
+        model: Optional[Union[str, Tuple[str, str], Model]] = None,
+        version: Optional[Union[Version, str]] = None,
+        deployment: Optional[Union[str, Tuple[str, str], Deployment]] = None,
+        input: Optional[Dict[str, Any]] = None,
+        **params: Unpack[Predictions.CreatePredictionParams],
+    ) -> Prediction:
+        """Create a prediction for exactly one of a model `version`, a `model` or a `deployment`."""
+        path, version_id, input = _create_target(args, model, version, deployment, input)
+        return await async_create_prediction(self._client, path, input, params, version=version_id)
+
+    def _get(self, id: str) -> Operation[Prediction]:
+        path = f"/v1/predictions/{path_segment('id', id)}"
+        return Operation("GET", path, parse_resource(Prediction, self._client))
+
+    def _list(self, cursor: Cursor) -> Operation[Page[Prediction]]:
+        return Operation("GET", list_path("/v1/predictions", cursor), parse_page(Prediction, self._client))
+
+    def _cancel(self, id: str) -> Operation[Prediction]:
+        path = f"/v1/predictions/{path_segment('id', id)}/cancel"
+        return Operation("POST", path, parse_resource(Prediction, self._client))
+
+
+def _create_target(
+    args: Tuple[Any, ...],
+    model: Any,
+    version: Any,
+    deployment: Any,
+    input: Optional[Dict[str, Any]],
+) -> Tuple[str, Optional[str], Optional[Dict[str, Any]]]:
+    """The endpoint, version id and input for `predictions.create`'s arguments."""
+    from replicate.deployment import deployment_predictions_path
+    from replicate.model import model_predictions_path
+    from replicate.version import Version
+
+    if len(args) > 2:
+        raise TypeError(f"create() takes at most 2 positional arguments (version, input), got {len(args)}")
+    if args:
+        version = args[0]
+        if len(args) > 1:
+            input = args[1]
+    given = [name for name, value in (("model", model), ("version", version), ("deployment", deployment)) if value]
+    if len(given) != 1:
+        raise ValueError(
+            "Exactly one of 'model', 'version', or 'deployment' must be specified"
+            + (f"; got {', '.join(given)}" if given else "")
+        )
+    if model:
+        # `model="owner/name:version"` (the newer SDK's spelling) names a version.
+        if isinstance(model, str) and ":" in model:
+            return "/v1/predictions", model.split(":", 1)[1], input
+        return model_predictions_path(model), None, input
+    if deployment:
+        return deployment_predictions_path(deployment), None, input
+    if isinstance(version, Version):
+        return "/v1/predictions", version.id, input
+    if not isinstance(version, str):
+        raise ValueError(f"version must be a Version or a version id string, got {version!r}")
+    return "/v1/predictions", version, input
+
+
+def create_prediction(
+    client: Client,
+    path: str,
+    input: Optional[Dict[str, Any]],
+    params: Mapping[str, Any],
+    *,
+    version: Optional[str] = None,
+) -> Prediction:
+    """Create a prediction at `path` (versions, models or deployments endpoint)."""
+    check_create_params(params)
+    encoded = encode_json(input, client, params.get("file_encoding_strategy"), argument="input")
+    return client._execute(create_prediction_operation(client, path, encoded, params, version))
+
+
+async def async_create_prediction(
+    client: Client,
+    path: str,
+    input: Optional[Dict[str, Any]],
+    params: Mapping[str, Any],
+    *,
+    version: Optional[str] = None,
+) -> Prediction:
+    """Create a prediction at `path`, uploading file inputs asynchronously."""
+    check_create_params(params)
+    encoded = await async_encode_json(input, client, params.get("file_encoding_strategy"), argument="input")
+    return await client._async_execute(create_prediction_operation(client, path, encoded, params, version))
+
+
+_BODY_PARAMS = ("webhook", "webhook_completed", "webhook_events_filter", "stream")
+_CREATE_PARAMS = frozenset([*_BODY_PARAMS, "wait", "file_encoding_strategy", "cancel_after"])
+
+
+def check_create_params(params: Mapping[str, Any], allowed: frozenset[str] = _CREATE_PARAMS) -> None:
+    """Reject unknown keyword arguments by name, rather than dropping them silently."""
+    unknown = sorted(set(params) - allowed)
+    if unknown:
+        raise TypeError(f"unexpected keyword argument(s) for creating a prediction: {', '.join(unknown)}")
+    events = params.get("webhook_events_filter")
+    if events is not None:
+        if isinstance(events, str) or not all(event in WEBHOOK_EVENTS for event in events):
+            raise ValueError(
+                f"webhook_events_filter must be a list drawn from {sorted(WEBHOOK_EVENTS)}, got {events!r}"
+            )
+
+
+def create_prediction_operation(
+    client: Client,
+    path: str,
+    input: Any,
+    params: Mapping[str, Any],
+    version: Optional[str] = None,
+) -> Operation[Prediction]:
+    """The POST that creates a prediction, with v0's body, Prefer and Cancel-After headers."""
+    body: Dict[str, Any] = {}
+    if input is not None:
+        body["input"] = input
+    if version is not None:
+        body["version"] = version
+    for key in _BODY_PARAMS:
+        if params.get(key) is not None:
+            body[key] = params[key]
+    options: Dict[str, Any] = {"json": body}
+    headers = prediction_request_headers(params.get("wait"), params.get("cancel_after"))
+    if headers:
+        options["headers"] = headers
+    hold = wait_seconds(params.get("wait"))
+    if hold is not None:
+        options["timeout"] = timeout_covering_hold(client._timeout, hold)
+    return Operation("POST", path, parse_resource(Prediction, client), **options)
+
+
+def wait_seconds(wait: Any) -> Optional[int]:
+    """How long the server may hold the create request: None, or 1..60 seconds."""
+    if wait is None or wait is False:
+        return None
+    if wait is True:
+        return MAX_WAIT_SECONDS
+    if isinstance(wait, int) and 1 <= wait <= MAX_WAIT_SECONDS:
+        return wait
+    raise ValueError(
+        f"wait must be True, False or a whole number of seconds from 1 to {MAX_WAIT_SECONDS}, got {wait!r}"
+    )
+
+
+def prediction_request_headers(wait: Any, cancel_after: Any = None) -> Dict[str, str]:
+    """The Prefer and Cancel-After headers for a prediction create."""
+    headers: Dict[str, str] = {}
+    hold = wait_seconds(wait)
+    if hold is not None:
+        headers["Prefer"] = "wait" if wait is True else f"wait={hold}"
+    if cancel_after is not None:
+        headers["Cancel-After"] = format_duration(cancel_after, "cancel_after")
+    return headers
+
+
+def timeout_covering_hold(timeout: httpx.Timeout, hold: int) -> httpx.Timeout:
+    """The client's timeout, with a read timeout long enough for the server's hold."""
+    read = timeout.read
+    if read is not None and read < hold + 0.5:
+        read = hold + 0.5
+    return httpx.Timeout(connect=timeout.connect, read=read, write=timeout.write, pool=timeout.pool)
+
+
+_DURATION_PATTERN = re.compile(r"^(\d+(\.\d+)?(ms|s|m|h))+$")
+
+
+def format_duration(value: Any, argument: str) -> str:
+    """A Go-style duration ("30s", "1h30m") from a string, seconds or a timedelta."""
+    if isinstance(value, datetime.timedelta):
+        value = value.total_seconds()
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"{argument} must be a duration like '30s' or '5m', or seconds; got {value!r}")
+    if isinstance(value, str):
+        if not _DURATION_PATTERN.match(value.strip()):
+            raise ValueError(f"{argument} must be a duration like '30s', '5m' or '1h30m45s'; got {value!r}")
+        return value.strip()
+    if value <= 0:
+        raise ValueError(f"{argument} must be positive, got {value!r}")
+    milliseconds = round(value * 1000)
+    return f"{milliseconds // 1000}s" if milliseconds % 1000 == 0 else f"{milliseconds}ms"

@@ -1,0 +1,177 @@
+"""Base classes: `Resource` (an object the API returns), `Namespace` (a group of operations),
+and `Operation` (one API call, written once and run by either the sync or the async client)."""
+
+from __future__ import annotations
+
+import abc
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Generic,
+    Mapping,
+    Optional,
+    Type,
+    TypeVar,
+)
+from urllib.parse import quote
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationInfo, model_validator
+
+from replicate.exceptions import UnexpectedResponseError, describe_body
+
+if TYPE_CHECKING:
+    import httpx
+
+    from replicate.client import Client
+
+T = TypeVar("T")
+R = TypeVar("R", bound="Resource")
+
+
+class Resource(BaseModel):
+    """An object returned by the Replicate API.
+
+    Fields the API sends that the class does not declare are kept as attributes.
+    Resources with server-side state remember the client that fetched them.
+    """
+
+    model_config = ConfigDict(extra="allow", protected_namespaces=(), populate_by_name=True)
+
+    _client: Optional[Client] = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _attach_client(self, info: ValidationInfo) -> Any:
+        if info.context:
+            self._client = info.context.get("client")
+        return self
+
+    def dict(self, **kwargs: Any) -> Dict[str, Any]:  # type: ignore[override]
+        """The resource as a dict (v0's pydantic-v1 spelling of `model_dump`)."""
+        return self.model_dump(**kwargs)
+
+    def json(self, **kwargs: Any) -> str:  # type: ignore[override]
+        """The resource as JSON (v0's pydantic-v1 spelling of `model_dump_json`)."""
+        return self.model_dump_json(**kwargs)
+
+    def _require_client(self) -> Client:
+        if self._client is None:
+            raise ValueError(
+                f"this {type(self).__name__} was not fetched through a client; "
+                "get it with a Client (for example client.predictions.get(id)) to call this method"
+            )
+        return self._client
+
+    def _update_from(self: R, other: R) -> None:
+        """Take every field of a freshly fetched copy of this resource."""
+        self.__dict__.update(other.__dict__)
+        if other.__pydantic_extra__ is not None:
+            self.__pydantic_extra__ = dict(other.__pydantic_extra__)
+        fields_set = getattr(other, "__pydantic_fields_set__", None)
+        if fields_set is not None:
+            object.__setattr__(self, "__pydantic_fields_set__", set(fields_set))
+
+
+class Namespace(abc.ABC):  # noqa: B024 - abstract by role, as in v0
+    """A group of related API operations, bound to a client."""
+
+    _client: Client
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+
+class Operation(Generic[T]):
+    """One API call: what it sends and how it reads the answer.
+
+    Namespace methods build an Operation and hand it to `Client._execute` or
+    `Client._async_execute`, so each call is described once for both.
+    """
+
+    __slots__ = ("method", "options", "parse", "path")
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[httpx.Response], T],
+        **options: Any,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.parse = parse
+        self.options = options
+
+    def read(self, response: httpx.Response) -> T:
+        """Parse a successful response; a body that doesn't fit raises UnexpectedResponseError."""
+        try:
+            return self.parse(response)
+        except ValueError as exc:  # json and pydantic errors are both ValueErrors
+            raise _unexpected(response, self, exc) from exc
+
+    def __repr__(self) -> str:
+        return f"Operation({self.method} {self.path})"
+
+
+def _unexpected(
+    response: httpx.Response, operation: Operation[Any], exc: Exception
+) -> UnexpectedResponseError:
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    body = describe_body(response.status_code, response.reason_phrase, response.content)
+    return UnexpectedResponseError(
+        title="Unexpected response",
+        status=response.status_code,
+        detail=f"could not read the answer to {operation.method} {operation.path} ({reason}); {body}",
+        response=response,
+    )
+
+
+def parse_resource(cls: Type[R], client: Client) -> Callable[[httpx.Response], R]:
+    """A parser for a JSON body holding one resource of type `cls`."""
+
+    def parse(response: httpx.Response) -> R:
+        return cls.model_validate_json(response.content, context={"client": client})
+
+    return parse
+
+
+def parse_resource_list(cls: Type[R], client: Client) -> Callable[[httpx.Response], list[R]]:
+    """A parser for a JSON array of resources (e.g. hardware), or a page's `results`."""
+
+    def parse(response: httpx.Response) -> list[R]:
+        data = response.json()
+        if isinstance(data, dict) and "results" in data:
+            data = data["results"]
+        if not isinstance(data, list):
+            raise ValueError(f"expected a list, got {type(data).__name__}")
+        return [cls.model_validate(item, context={"client": client}) for item in data]
+
+    return parse
+
+
+def parse_json(response: httpx.Response) -> Any:
+    """A parser for any JSON body."""
+    return response.json()
+
+
+def parse_text(response: httpx.Response) -> str:
+    """A parser for a text body."""
+    return response.text
+
+
+def parse_deleted(response: httpx.Response) -> bool:
+    """A delete operation's result, as in v0: True when the API answered 204."""
+    return response.status_code == 204
+
+
+def path_segment(argument: str, value: Any) -> str:
+    """Quote one path segment, rejecting empty or non-string values by argument name."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{argument} must be a non-empty string, got {value!r}")
+    return quote(value, safe="")
+
+
+def drop_none(values: Mapping[str, Any]) -> Dict[str, Any]:
+    """The entries whose value is not None (for optional request fields)."""
+    return {key: value for key, value in values.items() if value is not None}
