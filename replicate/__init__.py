@@ -16,26 +16,6 @@ from typing import TYPE_CHECKING, Any
 from replicate._version import __version__
 
 if TYPE_CHECKING:
-    from replicate import (
-        account,
-        client,
-        collection,
-        deployment,
-        exceptions,
-        file,
-        hardware,
-        helpers,
-        identifier,
-        model,
-        pagination,
-        prediction,
-        resource,
-        schema,
-        stream,
-        training,
-        version,
-        webhook,
-    )
     from replicate.account import Accounts
     from replicate.client import Client
     from replicate.collection import Collections
@@ -49,10 +29,10 @@ if TYPE_CHECKING:
     from replicate.use import get_path_url, use
     from replicate.webhook import Webhooks
 
-    default_client: Client
+    default_client = Client()
     run = default_client.run
     async_run = default_client.async_run
-    stream = default_client.stream  # type: ignore[no-redef]
+    stream = default_client.stream
     async_stream = default_client.async_stream
     accounts: Accounts
     collections: Collections
@@ -140,6 +120,8 @@ _SUBMODULES = frozenset(
     ]
 )
 
+_SHADOWED_BY_SUBMODULES = _DEFAULT_CLIENT_ATTRIBUTES | {"use"}
+
 _default_client_lock = threading.Lock()
 
 
@@ -174,11 +156,11 @@ def __dir__() -> list[str]:
 
 
 class _PackageModule(types.ModuleType):
-    """The package's module type: importing the submodules `run`, `stream` and `use` must not
-    replace the functions of the same name, as a plain package would let it."""
+    """The package's module type: importing the submodules `run`, `stream`, `use` and `hardware`
+    must not replace the functions and namespace of the same name, as a plain package would."""
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name in ("run", "stream", "use") and isinstance(value, types.ModuleType):
+        if name in _SHADOWED_BY_SUBMODULES and isinstance(value, types.ModuleType):
             return
         super().__setattr__(name, value)
 

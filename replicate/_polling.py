@@ -31,11 +31,20 @@ _MAX_FAILURE_DELAY = 10.0
 class Pollable(Protocol):
     """A resource with a server-side status: a Prediction or a Training."""
 
-    id: str
-    status: str
-    output: Any
-    logs: Optional[str]
-    _client: Optional[Client]
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def output(self) -> Any: ...
+
+    @property
+    def logs(self) -> Optional[str]: ...
+
+    @property
+    def _client(self) -> Optional[Client]: ...
 
     def reload(self) -> None: ...
 
@@ -105,7 +114,7 @@ class Poller:
         """Seconds to sleep before the next poll."""
         delay = self.interval
         if self._failures:
-            delay = min(_MAX_FAILURE_DELAY, self.interval * (2**self._failures))
+            delay = min(_MAX_FAILURE_DELAY, self.interval * (2.0**self._failures))
         if self.deadline is not None:
             delay = min(delay, max(0.0, self.deadline - time.monotonic()))
         return delay

@@ -187,7 +187,7 @@ class _Attempts:
 
     def _backoff(self) -> float:
         policy = self.policy
-        backoff = policy._backoff_factor * (2 ** (self.attempts_made - 1))
+        backoff = policy._backoff_factor * (2.0 ** (self.attempts_made - 1))
         jitter = backoff * policy._jitter_ratio * random.uniform(-1.0, 1.0)
         return max(0.0, min(backoff + jitter, policy._max_backoff_wait))
 

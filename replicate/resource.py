@@ -47,11 +47,11 @@ class Resource(BaseModel):
             self._client = info.context.get("client")
         return self
 
-    def dict(self, **kwargs: Any) -> Dict[str, Any]:  # type: ignore[override]
+    def dict(self, **kwargs: Any) -> Dict[str, Any]:
         """The resource as a dict (v0's pydantic-v1 spelling of `model_dump`)."""
         return self.model_dump(**kwargs)
 
-    def json(self, **kwargs: Any) -> str:  # type: ignore[override]
+    def json(self, **kwargs: Any) -> str:
         """The resource as JSON (v0's pydantic-v1 spelling of `model_dump_json`)."""
         return self.model_dump_json(**kwargs)
 
@@ -73,7 +73,7 @@ class Resource(BaseModel):
             object.__setattr__(self, "__pydantic_fields_set__", set(fields_set))
 
 
-class Namespace(abc.ABC):  # noqa: B024 - abstract by role, as in v0
+class Namespace(abc.ABC):
     """A group of related API operations, bound to a client."""
 
     _client: Client
