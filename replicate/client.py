@@ -87,6 +87,8 @@ class Client:
             key: kwargs.pop(key) for key in list(kwargs) if key in _TRANSPORT_OPTIONS
         }
         self._client_kwargs = kwargs
+        self._retry_options: Dict[str, Any] = {}
+        self._auth = APITokenAuth(self._token, origin_of(httpx.URL(self._base_url)))
         self._lock = threading.Lock()
         self._sync_client: Optional[httpx.Client] = None
         self._async_clients: MutableMapping[Any, httpx.AsyncClient] = _loop_keyed_dict()
@@ -117,7 +119,7 @@ class Client:
                 if client is None:
                     transport = self._transport or httpx.HTTPTransport(**self._transport_options)
                     client = self._sync_client = httpx.Client(
-                        transport=RetryTransport(wrapped_transport=transport),
+                        transport=RetryTransport(wrapped_transport=transport, **self._retry_options),
                         **self._httpx_options(),
                     )
         return client
@@ -134,7 +136,7 @@ class Client:
         if client is None:
             transport = self._transport or httpx.AsyncHTTPTransport(**self._transport_options)
             client = httpx.AsyncClient(
-                transport=RetryTransport(wrapped_transport=transport),
+                transport=RetryTransport(wrapped_transport=transport, **self._retry_options),
                 **self._httpx_options(),
             )
             self._async_clients[loop] = client
@@ -145,20 +147,24 @@ class Client:
             "base_url": self._base_url,
             "headers": self._headers,
             "timeout": self._timeout,
-            "auth": APITokenAuth(self._token, origin_of(httpx.URL(self._base_url))),
+            "auth": self._auth,
         }
         options.update(self._client_kwargs)
         return options
 
+    def _url(self, path: str) -> str:
+        """The absolute URL for an API path (`/v1/...`); full URLs (cursors) pass unchanged."""
+        return self._base_url + path if path.startswith("/") else path
+
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """Send a request to the API and raise ReplicateError for an error answer."""
-        response = self._client.request(method, path, **kwargs)
+        response = self._client.request(method, self._url(path), auth=self._auth, **kwargs)
         raise_for_status(response)
         return response
 
     async def _async_request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """Send a request to the API and raise ReplicateError for an error answer."""
-        response = await self._async_client.request(method, path, **kwargs)
+        response = await self._async_client.request(method, self._url(path), auth=self._auth, **kwargs)
         raise_for_status(response)
         return response
 

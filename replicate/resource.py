@@ -4,6 +4,7 @@ and `Operation` (one API call, written once and run by either the sync or the as
 from __future__ import annotations
 
 import abc
+import copy
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 R = TypeVar("R", bound="Resource")
+N = TypeVar("N", bound="Namespace")
 
 
 class Resource(BaseModel):
@@ -80,6 +82,74 @@ class Namespace(abc.ABC):
 
     def __init__(self, client: Client) -> None:
         self._client = client
+
+    @property
+    def with_raw_response(self: N) -> N:
+        """This namespace, with each method returning an `APIResponse` instead of its result.
+
+        ``client.predictions.with_raw_response.get("id")`` gives the status code and headers;
+        its ``parse()`` gives the Prediction.
+        """
+        raw = copy.copy(self)
+        raw._client = _RawResponseClient(self._client)  # type: ignore[assignment]
+        return raw
+
+
+class APIResponse(Generic[T]):
+    """The HTTP response to one operation, parsed only on request."""
+
+    def __init__(self, response: httpx.Response, operation: Operation[T]) -> None:
+        self.http_response = response
+        self._operation = operation
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status code."""
+        return self.http_response.status_code
+
+    @property
+    def headers(self) -> httpx.Headers:
+        """The response headers."""
+        return self.http_response.headers
+
+    @property
+    def content(self) -> bytes:
+        """The raw body."""
+        return self.http_response.content
+
+    @property
+    def text(self) -> str:
+        """The body as text."""
+        return self.http_response.text
+
+    def json(self) -> Any:
+        """The body as JSON."""
+        return self.http_response.json()
+
+    def parse(self) -> T:
+        """The operation's usual result, read from this response."""
+        return self._operation.read(self.http_response)
+
+    def __repr__(self) -> str:
+        return f"<APIResponse [{self.status_code}] {self._operation.method} {self._operation.path}>"
+
+
+class _RawResponseClient:
+    """Stands in for a client so that operations return their APIResponse, unparsed."""
+
+    def __init__(self, client: Client) -> None:
+        self._wrapped = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._wrapped, name)
+
+    def _execute(self, operation: Operation[T]) -> APIResponse[T]:
+        response = self._wrapped._request(operation.method, operation.path, **operation.options)
+        return APIResponse(response, operation)
+
+    async def _async_execute(self, operation: Operation[T]) -> APIResponse[T]:
+        response = await self._wrapped._async_request(operation.method, operation.path, **operation.options)
+        return APIResponse(response, operation)
 
 
 class Operation(Generic[T]):

@@ -242,3 +242,24 @@ def test_namespaces_are_bound_to_the_client() -> None:
         "webhooks",
     ):
         assert getattr(client, name)._client is client
+
+
+def test_with_raw_response_gives_status_headers_and_parse() -> None:
+    def respond(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=PREDICTION, headers={"ratelimit-remaining": "599"})
+
+    client, requests = recording_client(respond, api_token="t")
+    raw = client.predictions.with_raw_response.get("p1")
+    assert raw.status_code == 200
+    assert raw.headers["ratelimit-remaining"] == "599"
+    assert raw.json()["id"] == "p1"
+    prediction = raw.parse()
+    assert prediction.id == "p1" and prediction.status == "starting"
+    assert len(requests) == 1
+
+    async def raw_async() -> Any:
+        return await client.predictions.with_raw_response.async_get("p1")
+
+    assert asyncio.run(raw_async()).parse().id == "p1"
+    # The namespace itself is unchanged.
+    assert client.predictions.get("p1").id == "p1"
