@@ -7,15 +7,16 @@ functions and namespaces (``replicate.run``, ``replicate.predictions``, ...) bel
 
 from __future__ import annotations
 
-import importlib
-import sys
-import threading
-import types
+import importlib as _importlib
+import sys as _sys
+import threading as _threading
+import types as _types
 from typing import TYPE_CHECKING, Any
 
 from replicate._version import __version__
 
 if TYPE_CHECKING:
+    from replicate._sdk import AsyncReplicate, DefaultAsyncHttpxClient, DefaultHttpxClient, Replicate
     from replicate.account import Accounts
     from replicate.client import Client
     from replicate.collection import Collections
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     stream = default_client.stream
     async_stream = default_client.async_stream
     accounts: Accounts
+    search = default_client.search
+    async_search = default_client.async_search
     collections: Collections
     deployments: Deployments
     files: Files
@@ -45,7 +48,11 @@ if TYPE_CHECKING:
     webhooks: Webhooks
 
 __all__ = [
+    "AsyncReplicate",
     "Client",
+    "DefaultAsyncHttpxClient",
+    "DefaultHttpxClient",
+    "Replicate",
     "__version__",
     "accounts",
     "async_paginate",
@@ -61,6 +68,7 @@ __all__ = [
     "paginate",
     "predictions",
     "run",
+    "search",
     "stream",
     "trainings",
     "use",
@@ -81,6 +89,8 @@ _DEFAULT_CLIENT_ATTRIBUTES = frozenset(
         "hardware",
         "models",
         "predictions",
+        "search",
+        "async_search",
         "trainings",
         "webhooks",
     ]
@@ -89,6 +99,10 @@ _DEFAULT_CLIENT_ATTRIBUTES = frozenset(
 # Names imported from a submodule on first access, to keep `import replicate` fast.
 _LAZY_NAMES = {
     "Client": "replicate.client",
+    "Replicate": "replicate._sdk",
+    "AsyncReplicate": "replicate._sdk",
+    "DefaultHttpxClient": "replicate._sdk",
+    "DefaultAsyncHttpxClient": "replicate._sdk",
     "paginate": "replicate.pagination",
     "async_paginate": "replicate.pagination",
     "use": "replicate.use",
@@ -114,6 +128,7 @@ _SUBMODULES = frozenset(
         "schema",
         "stream",
         "training",
+        "types",
         "use",
         "version",
         "webhook",
@@ -122,7 +137,7 @@ _SUBMODULES = frozenset(
 
 _SHADOWED_BY_SUBMODULES = _DEFAULT_CLIENT_ATTRIBUTES | {"use"}
 
-_default_client_lock = threading.Lock()
+_default_client_lock = _threading.Lock()
 
 
 def _get_default_client() -> Client:
@@ -143,11 +158,11 @@ def __getattr__(name: str) -> Any:
     if name in _DEFAULT_CLIENT_ATTRIBUTES:
         return getattr(_get_default_client(), name)
     if name in _LAZY_NAMES:
-        value = getattr(importlib.import_module(_LAZY_NAMES[name]), name)
+        value = getattr(_importlib.import_module(_LAZY_NAMES[name]), name)
         globals()[name] = value
         return value
     if name in _SUBMODULES:
-        return importlib.import_module(f"replicate.{name}")
+        return _importlib.import_module(f"replicate.{name}")
     raise AttributeError(f"module 'replicate' has no attribute {name!r}")
 
 
@@ -155,14 +170,14 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__) | _SUBMODULES)
 
 
-class _PackageModule(types.ModuleType):
+class _PackageModule(_types.ModuleType):
     """The package's module type: importing the submodules `run`, `stream`, `use` and `hardware`
     must not replace the functions and namespace of the same name, as a plain package would."""
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name in _SHADOWED_BY_SUBMODULES and isinstance(value, types.ModuleType):
+        if name in _SHADOWED_BY_SUBMODULES and isinstance(value, _types.ModuleType):
             return
         super().__setattr__(name, value)
 
 
-sys.modules[__name__].__class__ = _PackageModule
+_sys.modules[__name__].__class__ = _PackageModule

@@ -12,6 +12,7 @@ from typing import (
     AsyncIterator,
     Dict,
     Iterator,
+    Literal,
     Mapping,
     MutableMapping,
     Optional,
@@ -31,6 +32,7 @@ from replicate.file import Files
 from replicate.hardware import HardwareNamespace
 from replicate.model import Models
 from replicate.prediction import Predictions
+from replicate.search import SearchResponse, search_operation
 from replicate.training import Trainings
 from replicate.webhook import Webhooks
 
@@ -58,8 +60,15 @@ _TRANSPORT_OPTIONS = frozenset(
 )
 
 
+WaitStrategy = Literal["poll", "stream"]
+WAIT_STRATEGIES = ("poll", "stream")
+
+
 class Client:
     """A Replicate API client library."""
+
+    # Newer-style clients (Replicate, AsyncReplicate) page through every list result.
+    _newer_style = False
 
     def __init__(
         self,
@@ -79,6 +88,7 @@ class Client:
             or os.environ.get("REPLICATE_POLL_INTERVAL")
             or DEFAULT_POLL_INTERVAL
         )
+        self.wait_strategy: WaitStrategy = check_wait_strategy(kwargs.pop("wait_strategy", "poll"))
         headers = httpx.Headers(kwargs.pop("headers", None))
         headers.setdefault("User-Agent", f"replicate-python/{__version__}")
         self._headers = headers
@@ -212,6 +222,11 @@ class Client:
         return Accounts(client=self)
 
     @property
+    def account(self) -> Accounts:
+        """Namespace for the token's account (the newer SDK's name; `account.get()`)."""
+        return Accounts(client=self)
+
+    @property
     def collections(self) -> Collections:
         """Namespace for operations related to collections of models."""
         return Collections(client=self)
@@ -250,6 +265,14 @@ class Client:
     def webhooks(self) -> Webhooks:
         """Namespace for operations related to webhooks."""
         return Webhooks(client=self)
+
+    def search(self, query: str, limit: Optional[int] = None) -> SearchResponse:
+        """Search models, collections and documentation pages (GET /v1/search)."""
+        return self._execute(search_operation(self, query, limit))
+
+    async def async_search(self, query: str, limit: Optional[int] = None) -> SearchResponse:
+        """Search models, collections and documentation pages (GET /v1/search)."""
+        return await self._async_execute(search_operation(self, query, limit))
 
     # --- running models ------------------------------------------------------------------
 
@@ -310,6 +333,13 @@ def raise_for_status(response: httpx.Response) -> None:
     """Raise the ReplicateError subclass for an HTTP error answer."""
     if response.status_code >= 400:
         raise ReplicateError.from_response(response)
+
+
+def check_wait_strategy(strategy: Any) -> WaitStrategy:
+    """Validate a wait strategy: "poll" (v0's requests) or "stream" (follow the SSE stream)."""
+    if strategy not in WAIT_STRATEGIES:
+        raise ValueError(f"wait_strategy must be 'poll' or 'stream', got {strategy!r}")
+    return strategy  # type: ignore[no-any-return]
 
 
 def normalize_base_url(base_url: str) -> str:

@@ -1,0 +1,333 @@
+"""The newer SDK's clients, `Replicate` and `AsyncReplicate`, over the same core as `Client`.
+
+Where the v0 and newer styles disagree, these clients take the newer one: list results page
+through every item, `files.list()` pages, and `run()` follows the prediction's stream instead
+of polling. Everything else is the same code as `Client`.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, AsyncIterator, Callable, Dict, Optional, Union
+
+import httpx
+
+from replicate._transport import RetryTransport
+from replicate.client import _TRANSPORT_OPTIONS, DEFAULT_TIMEOUT, Client
+
+__all__ = ["AsyncReplicate", "DefaultAsyncHttpxClient", "DefaultHttpxClient", "Replicate"]
+
+Timeout = Union[float, httpx.Timeout, None]
+
+
+class DefaultHttpxClient(httpx.Client):
+    """An httpx.Client with this library's defaults: v0's timeouts and a RetryTransport."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        transport_options = {key: kwargs.pop(key) for key in list(kwargs) if key in _TRANSPORT_OPTIONS}
+        kwargs.setdefault("timeout", DEFAULT_TIMEOUT)
+        kwargs.setdefault("transport", RetryTransport(httpx.HTTPTransport(**transport_options)))
+        super().__init__(**kwargs)
+
+
+class DefaultAsyncHttpxClient(httpx.AsyncClient):
+    """An httpx.AsyncClient with this library's defaults: v0's timeouts and a RetryTransport."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        transport_options = {key: kwargs.pop(key) for key in list(kwargs) if key in _TRANSPORT_OPTIONS}
+        kwargs.setdefault("timeout", DEFAULT_TIMEOUT)
+        kwargs.setdefault("transport", RetryTransport(httpx.AsyncHTTPTransport(**transport_options)))
+        super().__init__(**kwargs)
+
+
+class Replicate(Client):
+    """The newer SDK's client (``replicate.Replicate()``), sharing `Client`'s core.
+
+    Accepts `bearer_token` (or `api_token`), `base_url` with or without `/v1`, `timeout` as
+    seconds or an httpx.Timeout, `max_retries`, and an `http_client` of your own.
+    """
+
+    _newer_style = True
+
+    def __init__(
+        self,
+        bearer_token: Optional[str] = None,
+        *,
+        api_token: Optional[str] = None,
+        base_url: Optional[str] = None,
+        timeout: Timeout = None,
+        max_retries: Optional[int] = None,
+        http_client: Optional[httpx.Client] = None,
+        **kwargs: Any,
+    ) -> None:
+        self._init_args: Dict[str, Any] = dict(
+            bearer_token=bearer_token,
+            api_token=api_token,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            http_client=http_client,
+            **kwargs,
+        )
+        kwargs.setdefault("wait_strategy", "stream")
+        super().__init__(bearer_token or api_token, base_url=base_url, timeout=_timeout(timeout), **kwargs)
+        _configure_retries(self, max_retries)
+        if http_client is not None:
+            _adopt_user_agent(http_client, self._headers)
+            self._sync_client = http_client
+
+    def copy(self, **changes: Any) -> Replicate:
+        """A new client with the same settings, except those given (e.g. `timeout=60`)."""
+        return type(self)(**{**self._init_args, **changes})
+
+    with_options = copy
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        content: Any = None,
+        params: Any = None,
+        headers: Any = None,
+    ) -> httpx.Response:
+        """Send any request to the API; returns the httpx.Response, raises ReplicateError on errors.
+
+        `url` is a path under the API's `/v1` (e.g. "/predictions") or a full URL.
+        """
+        return self._request(method, api_path(url), json=json, content=content, params=params, headers=headers)
+
+    def get(self, path: str, *, params: Any = None, headers: Any = None) -> httpx.Response:
+        """GET a path under the API's `/v1`; returns the httpx.Response."""
+        return self.request("GET", path, params=params, headers=headers)
+
+    def post(
+        self, path: str, *, json: Any = None, content: Any = None, params: Any = None, headers: Any = None
+    ) -> httpx.Response:
+        """POST to a path under the API's `/v1`; returns the httpx.Response."""
+        return self.request("POST", path, json=json, content=content, params=params, headers=headers)
+
+    def use(self, ref: Any, *, hint: Any = None, streaming: bool = False) -> Any:
+        """A model as a Python function that runs on this client (see `replicate.use`)."""
+        from replicate.use import use
+
+        return use(ref, hint=hint, streaming=streaming, client=self)
+
+
+class AsyncReplicate:
+    """The newer SDK's async client: every namespace method is awaited under its plain name.
+
+    ``await client.predictions.get(prediction_id="...")`` runs the same operation as
+    ``Client.predictions.async_get``; list results can be awaited (a page) or iterated with
+    ``async for`` (every item, across pages).
+    """
+
+    def __init__(
+        self,
+        bearer_token: Optional[str] = None,
+        *,
+        api_token: Optional[str] = None,
+        base_url: Optional[str] = None,
+        timeout: Timeout = None,
+        max_retries: Optional[int] = None,
+        http_client: Optional[httpx.AsyncClient] = None,
+        **kwargs: Any,
+    ) -> None:
+        self._init_args: Dict[str, Any] = dict(
+            bearer_token=bearer_token,
+            api_token=api_token,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            http_client=http_client,
+            **kwargs,
+        )
+        kwargs.setdefault("wait_strategy", "stream")
+        self._client = _AsyncCore(bearer_token or api_token, base_url=base_url, timeout=_timeout(timeout), **kwargs)
+        _configure_retries(self._client, max_retries)
+        self._http_client = http_client
+        if http_client is not None:
+            _adopt_user_agent(http_client, self._client._headers)
+            self._client._fixed_async_client = http_client
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return async_view(getattr(self._client, name))
+
+    def __repr__(self) -> str:
+        return f"AsyncReplicate(base_url={self._client.base_url!r})"
+
+    @property
+    def base_url(self) -> str:
+        """The API's base URL, without `/v1`."""
+        return self._client.base_url
+
+    def copy(self, **changes: Any) -> AsyncReplicate:
+        """A new client with the same settings, except those given."""
+        return type(self)(**{**self._init_args, **changes})
+
+    with_options = copy
+
+    def run(self, ref: Any, input: Optional[Dict[str, Any]] = None, **params: Any) -> AsyncResult:
+        """Run a model and wait for its output (await it; `async for` an iterator output)."""
+        return AsyncResult(self._client.async_run(ref, input, **params))
+
+    def stream(self, ref: Any, input: Optional[Dict[str, Any]] = None, **params: Any) -> AsyncResult:
+        """Stream a model's output events: ``async for event in client.stream(...)``."""
+        return AsyncResult(self._client.async_stream(ref, input, **params))
+
+    def search(self, query: str, limit: Optional[int] = None) -> AsyncResult:
+        """Search models, collections and documentation pages."""
+        return AsyncResult(self._client.async_search(query, limit))
+
+    def use(self, ref: Any, *, hint: Any = None, streaming: bool = False) -> Any:
+        """A model as an async Python function that runs on this client."""
+        from replicate.use import use
+
+        return use(ref, hint=hint, streaming=streaming, use_async=True, client=self._client)
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        content: Any = None,
+        params: Any = None,
+        headers: Any = None,
+    ) -> httpx.Response:
+        """Send any request to the API; returns the httpx.Response, raises ReplicateError on errors."""
+        return await self._client._async_request(
+            method, api_path(url), json=json, content=content, params=params, headers=headers
+        )
+
+    async def get(self, path: str, *, params: Any = None, headers: Any = None) -> httpx.Response:
+        """GET a path under the API's `/v1`; returns the httpx.Response."""
+        return await self.request("GET", path, params=params, headers=headers)
+
+    async def post(
+        self, path: str, *, json: Any = None, content: Any = None, params: Any = None, headers: Any = None
+    ) -> httpx.Response:
+        """POST to a path under the API's `/v1`; returns the httpx.Response."""
+        return await self.request("POST", path, json=json, content=content, params=params, headers=headers)
+
+    async def close(self) -> None:
+        """Close the HTTP client of the running event loop."""
+        await self._client.aclose()
+
+    aclose = close
+
+    async def __aenter__(self) -> AsyncReplicate:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+
+class _AsyncCore(Client):
+    """The `Client` behind an AsyncReplicate: newer-style pages, optionally a caller's httpx client."""
+
+    _newer_style = True
+    _fixed_async_client: Optional[httpx.AsyncClient] = None
+
+    @property
+    def _async_client(self) -> httpx.AsyncClient:
+        if self._fixed_async_client is not None:
+            return self._fixed_async_client
+        return super()._async_client
+
+
+class AsyncResult:
+    """A call on an AsyncReplicate: await it for the result, or `async for` over it.
+
+    Iterating awaits the call, then walks what it returned: every item of a page (fetching
+    further pages as needed), every event of a stream, or the items of a list.
+    """
+
+    def __init__(self, awaitable: Any) -> None:
+        self._awaitable = awaitable
+
+    def __await__(self) -> Any:
+        return self._awaitable.__await__()
+
+    async def __aiter__(self) -> AsyncIterator[Any]:
+        result = await self._awaitable
+        if hasattr(result, "__aiter__"):
+            async for item in result:
+                yield item
+        else:
+            for item in result:
+                yield item
+
+
+class AsyncView:
+    """A namespace (or endpoint) of an AsyncReplicate: `name(...)` runs the `async_name` twin."""
+
+    def __init__(self, target: Any) -> None:
+        self._target = target
+
+    def __getattr__(self, name: str) -> Any:
+        twin = getattr(self._target, f"async_{name}", None)
+        if twin is not None and callable(twin):
+            return _awaitable(twin)
+        return async_view(getattr(self._target, name))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # A callable endpoint such as `webhooks.default.secret()`.
+        return self.get(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<async {self._target!r}>"
+
+
+def async_view(value: Any) -> Any:
+    """Wrap namespaces and endpoints, which have `async_` twins; return anything else as it is."""
+    cls = type(value)
+    has_twins = _HAS_ASYNC_TWINS.get(cls)
+    if has_twins is None:
+        has_twins = _HAS_ASYNC_TWINS[cls] = any(name.startswith("async_") for name in dir(cls))
+    return AsyncView(value) if has_twins else value
+
+
+_HAS_ASYNC_TWINS: Dict[type, bool] = {}
+
+
+def _awaitable(method: Callable[..., Any]) -> Callable[..., AsyncResult]:
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> AsyncResult:
+        return AsyncResult(method(*args, **kwargs))
+
+    return call
+
+
+def api_path(url: str) -> str:
+    """A newer-SDK path (relative to `/v1`) as this client's path; full URLs pass unchanged."""
+    if "://" in url:
+        return url
+    url = "/" + url.lstrip("/")
+    return url if url.startswith("/v1/") or url == "/v1" else "/v1" + url
+
+
+def _timeout(timeout: Timeout) -> Optional[httpx.Timeout]:
+    if timeout is None or isinstance(timeout, httpx.Timeout):
+        return timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"timeout must be seconds or an httpx.Timeout, got {timeout!r}")
+    return httpx.Timeout(float(timeout))
+
+
+def _adopt_user_agent(http_client: Union[httpx.Client, httpx.AsyncClient], headers: httpx.Headers) -> None:
+    """Give a caller's httpx client our User-Agent, unless the caller chose one."""
+    if http_client.headers.get("user-agent", "").startswith("python-httpx/"):
+        http_client.headers["User-Agent"] = headers["User-Agent"]
+
+
+def _configure_retries(client: Client, max_retries: Optional[int]) -> None:
+    if max_retries is None:
+        return
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ValueError(f"max_retries must be a whole number >= 0, got {max_retries!r}")
+    client._retry_options["max_attempts"] = max_retries + 1
+
