@@ -18,6 +18,10 @@ import httpx
 
 logger = logging.getLogger("replicate")
 
+# The transport's clocks, named here so tests can replace them without touching other threads.
+sleep = time.sleep
+async_sleep = asyncio.sleep
+
 IDEMPOTENT_METHODS = frozenset(["HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE"])
 
 # Failures that prove the request never reached the server: safe to retry for any method.
@@ -82,7 +86,7 @@ class RetryTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):
             try:
                 response = transport.handle_request(request)
             except httpx.TransportError as exc:
-                time.sleep(attempts.delay_after_error(exc))
+                sleep(attempts.delay_after_error(exc))
                 continue
             if attempts.needs_body(response):
                 response.read()
@@ -90,7 +94,7 @@ class RetryTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):
             if delay is None:
                 return response
             response.close()
-            time.sleep(delay)
+            sleep(delay)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send the request, retrying as the policy allows, without blocking the event loop."""
@@ -102,7 +106,7 @@ class RetryTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):
             try:
                 response = await transport.handle_async_request(request)
             except httpx.TransportError as exc:
-                await asyncio.sleep(attempts.delay_after_error(exc))
+                await async_sleep(attempts.delay_after_error(exc))
                 continue
             if attempts.needs_body(response):
                 await response.aread()
@@ -110,7 +114,7 @@ class RetryTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):
             if delay is None:
                 return response
             await response.aclose()
-            await asyncio.sleep(delay)
+            await async_sleep(delay)
 
     def close(self) -> None:
         """Close the wrapped transport."""

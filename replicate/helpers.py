@@ -4,18 +4,37 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import html
 import io
+import logging
 import math
 import mimetypes
 import os
+import tempfile
+import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, List, Literal, Optional, Tuple
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    AsyncIterator,
+    Dict,
+    Generator,
+    List,
+    Literal,
+    Mapping,
+    Optional,
+    Tuple,
+)
+
+import httpx
 
 if TYPE_CHECKING:
     from replicate.client import Client
 
 FileEncodingStrategy = Literal["base64", "url"]
+
+logger = logging.getLogger("replicate")
 
 # At most this many uploads run at once for one input.
 MAX_CONCURRENT_UPLOADS = 4
@@ -122,6 +141,8 @@ def _collect_files(obj: Any, where: str) -> Tuple[Any, List[Tuple[str, Any]]]:
             return {key: walk(item, f"{place}[{key!r}]") for key, item in value.items()}
         if isinstance(value, (list, tuple)):
             return [walk(item, f"{place}[{index}]") for index, item in enumerate(value)]
+        if isinstance(value, FileOutput):
+            return value.url  # one model's output as another's input: no download, no upload
         file = _as_file(value, place)
         if file is not None:
             files.append((place, file))
@@ -196,3 +217,334 @@ def _url_of(uploaded: Any, place: str) -> str:
         raise ValueError(f"{place}: the uploaded file {uploaded.id} has no urls.get to send")
     return str(url)
 
+
+
+# --- outputs ---------------------------------------------------------------------------------
+
+# How many times in a row a download may break off before the error reaches the caller.
+MAX_DOWNLOAD_RESUMES = 5
+# File outputs read through the file interface stay in memory up to this size, then spill to disk.
+SPOOL_MEMORY_LIMIT = 1024 * 1024
+
+_RESUMABLE_ERRORS = (httpx.RemoteProtocolError, httpx.ReadError, httpx.ReadTimeout)
+_DISPLAYED_AS_BYTES = frozenset(["image/png", "image/jpeg", "image/gif"])
+_EXTRA_TYPES = {".webp": "image/webp", ".avif": "image/avif", ".webm": "video/webm"}
+
+
+class FileOutput(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A file a model produced: a URL (or `data:` URI) you can read, iterate or open like a file.
+
+    `read()` returns the whole file and `iter(output)` / `async for` stream it in chunks.
+    After a sized `read(n)`, `seek` or `tell` it behaves as a seekable binary file (for PIL or
+    `shutil.copyfileobj`), spooled to a temporary file past 1 MiB.
+    """
+
+    url: str
+    """Where the file is: an `https:` URL or a `data:` URI."""
+
+    client: Client
+    """The client whose HTTP connections download the file (without sending the API token)."""
+
+    def __init__(self, url: str, client: Client) -> None:
+        self.url = url
+        self.client = client
+        self._spool: Optional[tempfile.SpooledTemporaryFile[bytes]] = None
+        self._source: Optional[Generator[bytes, None, None]] = None
+        self._spooled_all = False
+        self._position = 0
+
+    # --- the v0 interface: whole reads and chunk iteration ---
+
+    def read(self, size: Optional[int] = -1) -> bytes:
+        """The file's bytes: all of them, or, with `size`, up to `size` from the current position."""
+        if (size is None or size < 0) and self._spool is None:
+            return b"".join(self)
+        return self._read_spooled(size)
+
+    async def aread(self) -> bytes:
+        """The file's bytes, downloaded asynchronously."""
+        return b"".join([chunk async for chunk in self])
+
+    def __iter__(self) -> Generator[bytes, None, None]:
+        if self.url.startswith("data:"):
+            yield decode_data_uri(self.url)
+            return
+        download = _Download(self.url)
+        while True:
+            try:
+                with self.client._client.stream(
+                    "GET", self.url, headers=download.headers(), follow_redirects=True
+                ) as response:
+                    download.start(response)
+                    for chunk in response.iter_bytes():
+                        chunk = download.accept(chunk)
+                        if chunk:
+                            yield chunk
+                download.finish()
+                return
+            except _RESUMABLE_ERRORS as exc:
+                download.interrupted(exc)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        if self.url.startswith("data:"):
+            yield decode_data_uri(self.url)
+            return
+        download = _Download(self.url)
+        while True:
+            try:
+                async with self.client._async_client.stream(
+                    "GET", self.url, headers=download.headers(), follow_redirects=True
+                ) as response:
+                    download.start(response)
+                    async for chunk in response.aiter_bytes():
+                        chunk = download.accept(chunk)
+                        if chunk:
+                            yield chunk
+                download.finish()
+                return
+            except _RESUMABLE_ERRORS as exc:
+                download.interrupted(exc)
+
+    # --- the binary file interface ---
+
+    def readable(self) -> bool:
+        """Always True: a FileOutput can be read."""
+        return True
+
+    def seekable(self) -> bool:
+        """Always True: the bytes read so far are spooled, so any position can be reached."""
+        return True
+
+    def writable(self) -> bool:
+        """Always False."""
+        return False
+
+    def readinto(self, buffer: Any) -> int:
+        """Read into a writable buffer; returns the number of bytes read."""
+        view = memoryview(buffer).cast("B")
+        data = self._read_spooled(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Move to a position, downloading as far as it needs; returns the new position."""
+        spool = self._spooled()
+        if whence == io.SEEK_SET:
+            position = offset
+        elif whence == io.SEEK_CUR:
+            position = self._position + offset
+        elif whence == io.SEEK_END:
+            self._fill(None)
+            position = spool.seek(0, io.SEEK_END) + offset
+        else:
+            raise ValueError(f"whence must be 0, 1 or 2, got {whence!r}")
+        if position < 0:
+            raise ValueError(f"negative seek position {position}")
+        self._position = position
+        return position
+
+    def tell(self) -> int:
+        """The current position in the file."""
+        self._spooled()
+        return self._position
+
+    def close(self) -> None:
+        """Stop any download in progress and drop the spooled bytes."""
+        source, self._source = self._source, None
+        if source is not None:
+            source.close()
+        spool, self._spool = self._spool, None
+        if spool is not None:
+            spool.close()
+        self._spooled_all = False
+        self._position = 0
+
+    async def aclose(self) -> None:
+        """Close the file (async form of `close`)."""
+        self.close()
+
+    def __enter__(self) -> FileOutput:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _spooled(self) -> tempfile.SpooledTemporaryFile[bytes]:
+        if self._spool is None:
+            # Lives as long as this object; close() releases it.
+            self._spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_LIMIT)  # noqa: SIM115
+            self._source = iter(self)
+        return self._spool
+
+    def _fill(self, end: Optional[int]) -> None:
+        """Download into the spool until it holds `end` bytes (all of them for None)."""
+        spool = self._spooled()
+        size = spool.seek(0, io.SEEK_END)
+        while not self._spooled_all and (end is None or size < end):
+            assert self._source is not None
+            chunk = next(self._source, None)
+            if chunk is None:
+                self._spooled_all = True
+                break
+            size += spool.write(chunk)
+
+    def _read_spooled(self, size: Optional[int]) -> bytes:
+        spool = self._spooled()
+        if size is None or size < 0:
+            self._fill(None)
+            size = -1
+        else:
+            self._fill(self._position + size)
+        spool.seek(self._position)
+        data = spool.read(size)
+        self._position += len(data)
+        return data
+
+    # --- display ---
+
+    @property
+    def content_type(self) -> str:
+        """The MIME type, from the `data:` URI or the URL's file extension (no request made)."""
+        return guess_url_content_type(self.url)
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None
+    ) -> Optional[Dict[str, Any]]:
+        """Jupyter's hook: images, audio and video show inline (downloading only here)."""
+        content_type = self.content_type
+        if content_type in _DISPLAYED_AS_BYTES:
+            return {content_type: self.read(), "text/plain": repr(self)}
+        if content_type == "image/svg+xml":
+            return {content_type: self.read().decode("utf-8", "replace"), "text/plain": repr(self)}
+        kind = content_type.split("/", 1)[0]
+        src = html.escape(self.url, quote=True)
+        if kind == "image":
+            return {"text/html": f'<img src="{src}">', "text/plain": repr(self)}
+        if kind in ("audio", "video"):
+            return {"text/html": f'<{kind} controls src="{src}"></{kind}>', "text/plain": repr(self)}
+        return None
+
+    def __str__(self) -> str:
+        return self.url
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}("{self.url}")'
+
+
+class _Download:
+    """The progress of one download, so a broken body can resume where it stopped.
+
+    A resumed request asks for `Range: bytes=<received>-`; a 206 answer continues the body, a
+    200 answer starts over and the bytes already delivered are skipped.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.received = 0
+        self.expected: Optional[int] = None
+        self.etag: Optional[str] = None
+        self.skip = 0
+        self.failures = 0
+
+    def headers(self) -> Dict[str, str]:
+        if not self.received:
+            return {}
+        headers = {"Range": f"bytes={self.received}-"}
+        if self.etag and not self.etag.startswith("W/"):
+            headers["If-Range"] = self.etag  # a changed file comes back whole, never spliced
+        return headers
+
+    def start(self, response: httpx.Response) -> None:
+        response.raise_for_status()
+        if not self.received:
+            self.etag = response.headers.get("etag")
+            self.expected = _plain_length(response)
+            self.skip = 0
+            return
+        start = _range_start(response) if response.status_code == 206 else 0
+        if start is None or start > self.received:
+            raise httpx.RemoteProtocolError(
+                f"cannot resume {_loggable(self.url)}: the server sent "
+                f"Content-Range {response.headers.get('content-range')!r} for bytes={self.received}-",
+                request=response.request,
+            )
+        self.skip = self.received - start
+
+    def accept(self, chunk: bytes) -> bytes:
+        if self.skip:
+            dropped = min(self.skip, len(chunk))
+            self.skip -= dropped
+            chunk = chunk[dropped:]
+        if chunk:
+            self.received += len(chunk)
+            self.failures = 0
+        return chunk
+
+    def finish(self) -> None:
+        if self.expected is not None and self.received < self.expected:
+            # The connection ended cleanly but early; resume it like any other break.
+            raise httpx.RemoteProtocolError(
+                f"{_loggable(self.url)} ended after {self.received} of {self.expected} bytes"
+            )
+
+    def interrupted(self, exc: Exception) -> None:
+        self.failures += 1
+        if self.failures > MAX_DOWNLOAD_RESUMES:
+            raise exc
+        logger.debug("download of %s broke off after %d bytes; resuming", _loggable(self.url), self.received)
+
+
+def _plain_length(response: httpx.Response) -> Optional[int]:
+    if response.headers.get("content-encoding", "identity") != "identity":
+        return None  # the length counts compressed bytes, not the ones we deliver
+    try:
+        return int(response.headers["content-length"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _range_start(response: httpx.Response) -> Optional[int]:
+    unit, _, spec = response.headers.get("content-range", "").partition(" ")
+    first, _, _ = spec.partition("-")
+    return int(first) if unit == "bytes" and first.isdigit() else None
+
+
+def _loggable(url: str) -> str:
+    return url.split("?", 1)[0]
+
+
+def decode_data_uri(uri: str) -> bytes:
+    """The bytes a `data:` URI carries (base64 or percent-encoded)."""
+    header, separator, payload = uri.partition(",")
+    if not separator:
+        raise ValueError(f"malformed data URI (no comma): {uri[:40]!r}")
+    if header.endswith(";base64"):
+        return base64.b64decode(payload)
+    return urllib.parse.unquote_to_bytes(payload)
+
+
+def guess_url_content_type(url: str) -> str:
+    """The MIME type of a URL or `data:` URI; application/octet-stream when unknown."""
+    if url.startswith("data:"):
+        media_type = url[len("data:") :].split(",", 1)[0].split(";", 1)[0]
+        return media_type or "text/plain"
+    path = urllib.parse.urlsplit(url).path
+    extension = os.path.splitext(path)[1].lower()
+    if extension in _EXTRA_TYPES:
+        return _EXTRA_TYPES[extension]
+    mime_type, _ = mimetypes.guess_type(path)
+    return mime_type or "application/octet-stream"
+
+
+_FILE_URL_PREFIXES = ("https:", "http:", "data:")
+
+
+def transform_output(value: Any, client: Client) -> Any:
+    """`value` with every URL or data URI string, anywhere in dicts and lists, as a FileOutput."""
+    if isinstance(value, str):
+        return FileOutput(value, client) if value.startswith(_FILE_URL_PREFIXES) else value
+    if isinstance(value, Mapping):
+        return {key: transform_output(item, client) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [transform_output(item, client) for item in value]
+    return value

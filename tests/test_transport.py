@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import time
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, List, Union
 
 import httpx
 import pytest
 
+from replicate import _transport
 from replicate._transport import RetryTransport, parse_retry_after
 
 Step = Union[httpx.Response, Exception]
@@ -39,8 +39,8 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> Iterator[List[float]]:
     async def fake_async_sleep(seconds: float) -> None:
         waits.append(seconds)
 
-    monkeypatch.setattr(time, "sleep", waits.append)
-    monkeypatch.setattr(asyncio, "sleep", fake_async_sleep)
+    monkeypatch.setattr(_transport, "sleep", waits.append)
+    monkeypatch.setattr(_transport, "async_sleep", fake_async_sleep)
     yield waits
 
 

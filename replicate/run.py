@@ -1,0 +1,191 @@
+"""`run` and `async_run`: create a prediction, wait for it, and return its output."""
+
+from __future__ import annotations
+
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    AsyncIterator,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    Optional,
+    Union,
+)
+
+from typing_extensions import Unpack
+
+from replicate._polling import TERMINAL_STATUSES
+from replicate.exceptions import ModelError
+from replicate.helpers import transform_output
+from replicate.identifier import resolve_ref
+from replicate.schema import is_iterator, output_schema
+from replicate.version import Versions
+
+if TYPE_CHECKING:
+    from replicate.client import Client
+    from replicate.identifier import ModelVersionIdentifier
+    from replicate.model import Model
+    from replicate.prediction import Prediction, Predictions
+    from replicate.version import Version
+
+__all__ = ["async_run", "run"]
+
+Ref = Union["Model", "Version", "ModelVersionIdentifier", str]
+
+
+def run(
+    client: Client,
+    ref: Ref,
+    input: Optional[Dict[str, Any]] = None,
+    *,
+    use_file_output: Optional[bool] = True,
+    **params: Unpack[Predictions.CreatePredictionParams],
+) -> Union[Any, Iterator[Any]]:
+    """Run a model and return its output; an iterator for models that yield their output.
+
+    By default the API holds the request until the prediction finishes (`wait=True`); it is
+    then polled until it is terminal. A failed prediction raises ModelError.
+    """
+    target = Target(ref, input, dict(params), default_wait=True)
+    prediction = target.create(client)
+    version = target.version
+    if target.version_to_fetch:
+        version = Versions(client, model=target.model).get(target.version_to_fetch)
+    iterator = is_iterator(output_schema(version))
+    if not is_terminal(prediction):
+        if iterator:
+            items = _reporting(prediction.output_iterator(), prediction, target.on_progress)
+            return _transformed(items, client, use_file_output)
+        prediction.wait(on_progress=target.on_progress)
+    return finished_output(prediction, iterator, client, use_file_output)
+
+
+async def async_run(
+    client: Client,
+    ref: Ref,
+    input: Optional[Dict[str, Any]] = None,
+    *,
+    use_file_output: Optional[bool] = True,
+    **params: Unpack[Predictions.CreatePredictionParams],
+) -> Union[Any, AsyncIterator[Any]]:
+    """Run a model and return its output, without blocking the event loop.
+
+    Models that yield their output return an async iterator.
+    """
+    target = Target(ref, input, dict(params), default_wait=True)
+    prediction = await target.async_create(client)
+    version = target.version
+    if target.version_to_fetch:
+        version = await Versions(client, model=target.model).async_get(target.version_to_fetch)
+    iterator = is_iterator(output_schema(version))
+    if not is_terminal(prediction):
+        if iterator:
+            items = _async_reporting(prediction.async_output_iterator(), prediction, target.on_progress)
+            return _async_transformed(items, client, use_file_output)
+        await prediction.async_wait(on_progress=target.on_progress)
+    result = finished_output(prediction, iterator, client, use_file_output)
+    if iterator and isinstance(result, Iterator):
+        return _as_async_iterator(result)
+    return result
+
+
+class Target:
+    """What a model reference asks for: which endpoint creates the prediction, and with what.
+
+    `run` and `stream` share it, so both send the same requests for the same reference.
+    """
+
+    def __init__(
+        self,
+        ref: Any,
+        input: Optional[Dict[str, Any]],
+        params: Dict[str, Any],
+        *,
+        default_wait: bool = False,
+    ) -> None:
+        self.version, owner, name, self.version_id = resolve_ref(ref)
+        self.model = (owner or "", name or "")
+        self.on_progress: Optional[Callable[[Prediction], None]] = params.pop("on_progress", None)
+        if self.on_progress is not None and not callable(self.on_progress):
+            raise TypeError(f"on_progress must be callable, got {self.on_progress!r}")
+        if default_wait:
+            params.setdefault("wait", True)
+        self.input = input or {}
+        self.params = params
+        # v0 fetches the version after the create, to learn the output's shape, only when the
+        # reference names owner, name and version and is not a Version object already.
+        self.version_to_fetch = (
+            self.version_id if self.version is None and owner and name and self.version_id else None
+        )
+
+    def create(self, client: Client) -> Prediction:
+        """Create the prediction."""
+        if self.version_id is not None:
+            return client.predictions.create(version=self.version_id, input=self.input, **self.params)
+        return client.models.predictions.create(model=self.model, input=self.input, **self.params)
+
+    async def async_create(self, client: Client) -> Prediction:
+        """Create the prediction asynchronously."""
+        if self.version_id is not None:
+            return await client.predictions.async_create(
+                version=self.version_id, input=self.input, **self.params
+            )
+        return await client.models.predictions.async_create(
+            model=self.model, input=self.input, **self.params
+        )
+
+
+def is_terminal(prediction: Prediction) -> bool:
+    """Whether the prediction has finished; "processing" after a `Prefer: wait` hold has not."""
+    return prediction.status in TERMINAL_STATUSES
+
+
+def finished_output(
+    prediction: Prediction, iterator: bool, client: Client, use_file_output: Optional[bool]
+) -> Any:
+    """The output of a terminal prediction, as `run` returns it; ModelError if it failed."""
+    if prediction.status == "failed":
+        raise ModelError(prediction)
+    output = prediction.output
+    if iterator and output is not None:
+        items = output if isinstance(output, list) else [output]
+        return _transformed(iter(items), client, use_file_output)
+    return transform_output(output, client) if use_file_output else output
+
+
+def _transformed(items: Iterable[Any], client: Client, use_file_output: Optional[bool]) -> Iterator[Any]:
+    for item in items:
+        yield transform_output(item, client) if use_file_output else item
+
+
+async def _async_transformed(
+    items: AsyncIterator[Any], client: Client, use_file_output: Optional[bool]
+) -> AsyncIterator[Any]:
+    async for item in items:
+        yield transform_output(item, client) if use_file_output else item
+
+
+def _reporting(
+    items: Iterator[Any], prediction: Prediction, on_progress: Optional[Callable[[Prediction], None]]
+) -> Iterator[Any]:
+    # Iterator outputs report progress as each item arrives.
+    for item in items:
+        if on_progress is not None:
+            on_progress(prediction)
+        yield item
+
+
+async def _async_reporting(
+    items: AsyncIterator[Any], prediction: Prediction, on_progress: Optional[Callable[[Prediction], None]]
+) -> AsyncIterator[Any]:
+    async for item in items:
+        if on_progress is not None:
+            on_progress(prediction)
+        yield item
+
+
+async def _as_async_iterator(items: Iterator[Any]) -> AsyncIterator[Any]:
+    for item in items:
+        yield item

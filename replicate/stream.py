@@ -1,0 +1,521 @@
+"""Streaming a prediction's output as server-sent events, resuming dropped connections.
+
+One decoder (`EventSource.Decoder`, fed lines by `SSEParser`) serves the sync and async
+readers. A stream that breaks off reconnects with `Last-Event-ID`; events already delivered
+are not repeated. If it cannot be resumed, the prediction is polled until it finishes and the
+output not yet delivered arrives as synthesized `output` events, then `done` (logs that
+were missed are not replayed). An `error` event raises StreamingError, a ModelError.
+
+`use_file_output` is accepted everywhere for v0's sake, but event data is always the text the
+server sent, so `str(event)` and `event.data` keep their v0 meaning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from enum import Enum
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    AsyncIterator,
+    Dict,
+    Iterator,
+    List,
+    Optional,
+    Set,
+    Tuple,
+    Union,
+)
+
+import httpx
+from pydantic import BaseModel, Field
+from typing_extensions import Unpack
+
+from replicate.exceptions import ModelError, ReplicateError, UnexpectedResponseError
+from replicate.run import Target
+
+if TYPE_CHECKING:
+    from replicate.client import Client
+    from replicate.prediction import Prediction, Predictions
+    from replicate.run import Ref
+
+__all__ = [
+    "EventSource",
+    "SSEParser",
+    "ServerSentEvent",
+    "StreamingError",
+    "async_stream",
+    "async_stream_prediction",
+    "stream",
+    "stream_prediction",
+]
+
+logger = logging.getLogger("replicate")
+
+# Reconnections in a row that may fail before the stream gives way to polling.
+MAX_RECONNECTS = 5
+_MAX_RECONNECT_DELAY = 10.0
+_STREAM_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
+
+
+class ServerSentEvent(BaseModel):
+    """One server-sent event: its type, data, id and requested reconnection delay."""
+
+    class EventType(str, Enum):
+        """The event types Replicate sends; other names arrive as plain strings."""
+
+        OUTPUT = "output"
+        LOGS = "logs"
+        ERROR = "error"
+        DONE = "done"
+
+    event: Union[EventType, str] = Field(union_mode="left_to_right")
+    """The event type: an EventType for Replicate's own, a str for any other name."""
+
+    data: str
+    """The data lines of the event, joined with newlines."""
+
+    id: str
+    """The event's id, or the last id the stream sent before it ("" if none)."""
+
+    retry: Optional[int] = None
+    """The reconnection delay in milliseconds, when the event set one."""
+
+    def __str__(self) -> str:
+        """The data of an output event; "" for every other event (as v0)."""
+        return self.data if self.event == ServerSentEvent.EventType.OUTPUT else ""
+
+
+class StreamingError(ModelError, RuntimeError):
+    """The stream reported that the prediction failed (an `error` event).
+
+    A ModelError carrying the prediction, with `error` set from the event's `detail`; also a
+    RuntimeError, which is what v0 raised.
+    """
+
+
+class EventSource:
+    """The events of one `text/event-stream` response (no reconnection: see `stream_prediction`)."""
+
+    client: Client
+    response: httpx.Response
+    use_file_output: bool
+
+    class Decoder:
+        """The server-sent events decoder of the HTML standard, fed one line at a time.
+
+        A final event that is not followed by a blank line is never dispatched, as the
+        standard says: the stream was cut before the event was complete.
+        """
+
+        event: Optional[str]
+        data: List[str]
+        last_event_id: Optional[str]
+        retry: Optional[int]
+
+        def __init__(self) -> None:
+            self.event = None
+            self.data = []
+            self.last_event_id = None
+            self.retry = None
+            self.dispatched_with_id = False
+            """Whether the last event dispatched carried its own `id` field."""
+            self.dispatched_event_id: Optional[str] = None
+            """The id of the last complete event: what a reconnection sends as Last-Event-ID."""
+            self.reconnection_delay: Optional[int] = None
+            """The last `retry` value the stream sent, in milliseconds."""
+
+        def decode(self, line: str) -> Optional[ServerSentEvent]:
+            """Take one line (without its line ending); return the event a blank line completes."""
+            if not line:
+                return self._dispatch()
+            if line.startswith(":"):
+                return None  # a comment (servers send them as keep-alives)
+            field, _, value = line.partition(":")
+            if value.startswith(" "):
+                value = value[1:]
+            if field == "event":
+                self.event = value
+            elif field == "data":
+                self.data.append(value)
+            elif field == "id":
+                if "\0" not in value:  # the standard ignores ids holding NUL
+                    self.last_event_id = value
+                    self._id_in_event = True
+            elif field == "retry" and value.isascii() and value.isdigit():
+                self.retry = self.reconnection_delay = int(value)
+            return None
+
+        _id_in_event = False
+
+        def _dispatch(self) -> Optional[ServerSentEvent]:
+            event, data, retry = self.event, self.data, self.retry
+            self.dispatched_with_id = self._id_in_event
+            self.dispatched_event_id = self.last_event_id
+            self.discard_event()
+            # The standard skips events without data; Replicate's `done` may come without.
+            if not data and event is None:
+                return None
+            return ServerSentEvent(
+                event=event or "message",
+                data="\n".join(data),
+                id=self.last_event_id or "",
+                retry=retry,
+            )
+
+        def discard_event(self) -> None:
+            """Drop the fields of an event not yet complete (its connection was cut)."""
+            self.event, self.data, self.retry, self._id_in_event = None, [], None, False
+            self.last_event_id = self.dispatched_event_id
+
+    def __init__(
+        self,
+        client: Client,
+        response: httpx.Response,
+        *,
+        use_file_output: Optional[bool] = True,
+        prediction: Optional[Prediction] = None,
+    ) -> None:
+        content_type = response.headers.get("content-type", "").partition(";")[0].strip()
+        if content_type != "text/event-stream":
+            raise ValueError(f"Expected response Content-Type to be 'text/event-stream', got {content_type!r}")
+        self.client = client
+        self.response = response
+        self.use_file_output = bool(use_file_output)
+        self.prediction = prediction
+        self.parser = SSEParser()
+
+    def __iter__(self) -> Iterator[ServerSentEvent]:
+        for chunk in self.response.iter_bytes():
+            for event in self.parser.feed(chunk):
+                check_event(event, self.prediction)
+                yield event
+                if event.event == ServerSentEvent.EventType.DONE:
+                    return
+
+    async def __aiter__(self) -> AsyncIterator[ServerSentEvent]:
+        async for chunk in self.response.aiter_bytes():
+            for event in self.parser.feed(chunk):
+                check_event(event, self.prediction)
+                yield event
+                if event.event == ServerSentEvent.EventType.DONE:
+                    return
+
+
+class SSEParser:
+    """Bytes in, events out: splits lines on CRLF, LF or CR (across chunk boundaries) for the Decoder."""
+
+    def __init__(self, decoder: Optional[EventSource.Decoder] = None) -> None:
+        self.decoder = decoder or EventSource.Decoder()
+        self._buffer = bytearray()
+        self._after_cr = False
+        self._started = False
+
+    def feed(self, chunk: bytes) -> List[ServerSentEvent]:
+        """The events completed by this chunk, in order."""
+        return [event for event, _ in self.feed_with_ids(chunk)]
+
+    def feed_with_ids(self, chunk: bytes) -> List[Tuple[ServerSentEvent, bool]]:
+        """The events completed by this chunk, each with whether it carried its own id."""
+        if not chunk:
+            return []
+        if self._after_cr and chunk.startswith(b"\n"):
+            chunk = chunk[1:]  # the LF of a CRLF split across chunks
+        self._after_cr = False
+        events: List[Tuple[ServerSentEvent, bool]] = []
+        buffer = self._buffer
+        buffer += chunk
+        start, length = 0, len(buffer)
+        # Each search runs once per separator found, not once per line: chunks may be large.
+        cr, lf = buffer.find(b"\r"), buffer.find(b"\n")
+        while True:
+            if 0 <= cr < start:
+                cr = buffer.find(b"\r", start)
+            if 0 <= lf < start:
+                lf = buffer.find(b"\n", start)
+            if cr < 0 and lf < 0:
+                break
+            end = lf if cr < 0 or 0 <= lf < cr else cr
+            line = bytes(buffer[start:end])
+            start = end + 1
+            if end == cr:
+                if start < length and buffer[start] == 0x0A:  # CRLF
+                    start += 1
+                elif start == length:
+                    self._after_cr = True
+            event = self._line(line)
+            if event is not None:
+                events.append((event, self.decoder.dispatched_with_id))
+        del buffer[:start]
+        return events
+
+    def _line(self, raw: bytes) -> Optional[ServerSentEvent]:
+        line = raw.decode("utf-8", "replace")
+        if not self._started:
+            self._started = True
+            line = line.removeprefix("\ufeff")  # a byte order mark may open the stream
+        return self.decoder.decode(line)
+
+
+def check_event(event: ServerSentEvent, prediction: Optional[Prediction]) -> None:
+    """Raise StreamingError for an `error` event."""
+    if event.event == ServerSentEvent.EventType.ERROR:
+        raise StreamingError(_failed(prediction, _error_detail(event.data)))
+
+
+def _error_detail(data: str) -> str:
+    try:
+        body = json.loads(data)
+    except ValueError:
+        return data
+    if isinstance(body, dict) and body.get("detail") is not None:
+        return str(body["detail"])
+    return data
+
+
+def _failed(prediction: Optional[Prediction], error: Optional[str]) -> Prediction:
+    """The prediction as the failure left it (a placeholder when the stream came alone)."""
+    from replicate.prediction import Prediction
+
+    if prediction is None:
+        return Prediction(id="", model="", version="", status="failed", error=error)
+    if prediction.status == "failed" and prediction.error:
+        return prediction
+    update: Dict[str, Any] = {"status": "failed"}
+    if error is not None:
+        update["error"] = error
+    return prediction.model_copy(update=update)
+
+
+# --- streaming a prediction ------------------------------------------------------------------
+
+
+def stream(
+    client: Client,
+    ref: Ref,
+    input: Optional[Dict[str, Any]] = None,
+    *,
+    use_file_output: Optional[bool] = True,
+    **params: Unpack[Predictions.CreatePredictionParams],
+) -> Iterator[ServerSentEvent]:
+    """Run a model and yield its events as it produces them (nothing is sent until iterated)."""
+    target = Target(ref, input, {**params, "stream": True})
+    prediction = target.create(client)
+    yield from stream_prediction(prediction, use_file_output=use_file_output)
+
+
+async def async_stream(
+    client: Client,
+    ref: Ref,
+    input: Optional[Dict[str, Any]] = None,
+    *,
+    use_file_output: Optional[bool] = True,
+    **params: Unpack[Predictions.CreatePredictionParams],
+) -> AsyncIterator[ServerSentEvent]:
+    """Run a model and yield its events as it produces them, asynchronously."""
+    target = Target(ref, input, {**params, "stream": True})
+    prediction = await target.async_create(client)
+    async for event in async_stream_prediction(prediction, use_file_output=use_file_output):
+        yield event
+
+
+def stream_prediction(
+    prediction: Prediction, *, use_file_output: Optional[bool] = None
+) -> Iterator[ServerSentEvent]:
+    """The events of a prediction, read from `urls.stream`; ReplicateError if it has none.
+
+    Event data stays text (`str(event)` is v0's); wrap a file URL with `FileOutput(event.data, client)`.
+    """
+    state = PredictionStream(prediction)
+    return _stream_events(state)
+
+
+def async_stream_prediction(
+    prediction: Prediction, *, use_file_output: Optional[bool] = None
+) -> AsyncIterator[ServerSentEvent]:
+    """The events of a prediction, read asynchronously from `urls.stream`."""
+    state = PredictionStream(prediction)
+    return _async_stream_events(state)
+
+
+def _stream_events(state: PredictionStream) -> Iterator[ServerSentEvent]:
+    http = state.client._client
+    while state.connecting():
+        try:
+            with http.stream("GET", state.url, headers=state.headers()) as response:
+                if response.status_code >= 400:
+                    response.read()
+                if not state.connected(response):
+                    break
+                for chunk in response.iter_bytes():
+                    yield from state.feed(chunk)
+                    if state.done:
+                        return
+            state.dropped(None)
+        except httpx.TransportError as exc:
+            state.dropped(exc)
+        time.sleep(state.reconnect_delay())
+    state.prediction.wait()
+    yield from state.remaining_events()
+
+
+async def _async_stream_events(state: PredictionStream) -> AsyncIterator[ServerSentEvent]:
+    http = state.client._async_client
+    while state.connecting():
+        try:
+            async with http.stream("GET", state.url, headers=state.headers()) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                if not state.connected(response):
+                    break
+                async for chunk in response.aiter_bytes():
+                    for event in state.feed(chunk):
+                        yield event
+                    if state.done:
+                        return
+            state.dropped(None)
+        except httpx.TransportError as exc:
+            state.dropped(exc)
+        await asyncio.sleep(state.reconnect_delay())
+    await state.prediction.async_wait()
+    for event in state.remaining_events():
+        yield event
+
+
+class PredictionStream:
+    """The state of one prediction's stream, shared by the sync and async readers.
+
+    It decides what to send on each (re)connection, which events reach the caller (each
+    once), when to reconnect, and when to give up and poll instead.
+    """
+
+    def __init__(self, prediction: Prediction) -> None:
+        url = (prediction.urls or {}).get("stream")
+        if not url or not isinstance(url, str):
+            raise ReplicateError(
+                title="Streaming not supported",
+                detail="Model does not support streaming. The prediction URLs do not include a stream key.",
+            )
+        self.prediction = prediction
+        self.client = prediction._require_client()
+        self.url = url
+        self.parser = SSEParser()
+        self.done = False
+        self.attempts = 0
+        self.failures = 0
+        self.polling = False
+        self.seen_ids: Set[str] = set()
+        self.outputs_delivered: List[str] = []
+
+    def connecting(self) -> bool:
+        """Whether to open a connection now (False once it is time to poll instead)."""
+        if self.polling:
+            return False
+        if self.failures > MAX_RECONNECTS:
+            logger.debug("stream of %s could not be resumed; polling instead", self.prediction.id)
+            self.polling = True
+            return False
+        self.attempts += 1
+        # A partial line or event from a cut connection is dropped; the server sends it again.
+        self.parser = SSEParser(self.parser.decoder)
+        self.parser.decoder.discard_event()
+        return True
+
+    def headers(self) -> Dict[str, str]:
+        """The stream request's headers; a reconnection names the last event it received."""
+        headers = dict(_STREAM_HEADERS)
+        last_id = self.parser.decoder.dispatched_event_id
+        if self.attempts > 1 and last_id:
+            headers["Last-Event-ID"] = last_id
+        return headers
+
+    def connected(self, response: httpx.Response) -> bool:
+        """Check the answer: True to read it, False to poll instead; raises on a first refusal."""
+        content_type = response.headers.get("content-type", "").partition(";")[0].strip()
+        if response.status_code < 400 and content_type == "text/event-stream":
+            return True
+        if self.attempts > 1:
+            # The stream was working; if it cannot be resumed the prediction can still be read.
+            logger.debug("reconnecting to the stream of %s got HTTP %d", self.prediction.id, response.status_code)
+            if response.status_code >= 500:
+                raise httpx.RemoteProtocolError(f"HTTP {response.status_code}", request=response.request)
+            self.polling = True
+            return False
+        if response.status_code >= 400:
+            raise ReplicateError.from_response(response)
+        raise UnexpectedResponseError(
+            title="Unexpected response",
+            status=response.status_code,
+            detail=f"the stream of prediction {self.prediction.id} answered with "
+            f"Content-Type {content_type!r}, not text/event-stream",
+            response=response,
+        )
+
+    def feed(self, chunk: bytes) -> List[ServerSentEvent]:
+        """The new events in a chunk, without repeats; raises StreamingError on an `error` event."""
+        events = []
+        for event, has_id in self.parser.feed_with_ids(chunk):
+            if has_id:
+                if event.id in self.seen_ids:
+                    continue
+                self.seen_ids.add(event.id)
+            self.failures = 0
+            check_event(event, self.prediction)
+            if event.event == ServerSentEvent.EventType.OUTPUT:
+                self.outputs_delivered.append(event.data)
+            events.append(event)
+            if event.event == ServerSentEvent.EventType.DONE:
+                self.done = True
+                break
+        return events
+
+    def dropped(self, exc: Optional[Exception]) -> None:
+        """Record a connection that ended before `done`."""
+        self.failures += 1
+        logger.debug(
+            "stream of %s ended before done (%s); reconnecting",
+            self.prediction.id,
+            type(exc).__name__ if exc else "closed",
+        )
+
+    def reconnect_delay(self) -> float:
+        """Seconds before the next connection: the server's `retry`, else the poll interval."""
+        if self.polling or self.failures > MAX_RECONNECTS:
+            return 0.0
+        retry = self.parser.decoder.reconnection_delay
+        base = retry / 1000.0 if retry is not None else self.client.poll_interval
+        return min(_MAX_RECONNECT_DELAY, base * 2.0 ** max(0, self.failures - 1))
+
+    def remaining_events(self) -> List[ServerSentEvent]:
+        """After polling to the end: the output not yet delivered, then `done` (or the failure)."""
+        prediction = self.prediction
+        if prediction.status == "failed":
+            raise StreamingError(_failed(prediction, prediction.error))
+        last_id = self.parser.decoder.dispatched_event_id or ""
+        events = [
+            ServerSentEvent(event=ServerSentEvent.EventType.OUTPUT, data=data, id=last_id)
+            for data in _undelivered(prediction.output, self.outputs_delivered)
+        ]
+        reason = "{}" if prediction.status == "succeeded" else json.dumps({"reason": prediction.status})
+        events.append(ServerSentEvent(event=ServerSentEvent.EventType.DONE, data=reason, id=last_id))
+        return events
+
+
+def _undelivered(output: Any, delivered: List[str]) -> List[str]:
+    """The parts of a finished prediction's output the stream did not deliver."""
+    if output is None:
+        return []
+    if isinstance(output, list):
+        return [_as_text(item) for item in output[len(delivered) :]]
+    if isinstance(output, str):
+        sent = "".join(delivered)
+        rest = output[len(sent) :] if output.startswith(sent) else output
+        return [rest] if rest else []
+    return [] if delivered else [_as_text(output)]
+
+
+def _as_text(item: Any) -> str:
+    return item if isinstance(item, str) else json.dumps(item)
