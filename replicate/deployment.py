@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple, Union
 
 from typing_extensions import TypedDict, Unpack
 
@@ -228,10 +228,10 @@ class Deployments(Namespace):
     def _list(self, cursor: Cursor) -> Operation[Page[Deployment]]:
         return Operation("GET", list_path("/v1/deployments", cursor), parse_page(Deployment, self._client))
 
-    def _create(self, params: Dict[str, Any]) -> Operation[Deployment]:
+    def _create(self, params: Mapping[str, Any]) -> Operation[Deployment]:
         return Operation("POST", "/v1/deployments", parse_resource(Deployment, self._client), json=dict(params))
 
-    def _update(self, owner: str, name: str, params: Dict[str, Any]) -> Operation[Deployment]:
+    def _update(self, owner: str, name: str, params: Mapping[str, Any]) -> Operation[Deployment]:
         path = deployment_path((owner, name))
         return Operation("PATCH", path, parse_resource(Deployment, self._client), json=dict(params))
 

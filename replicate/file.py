@@ -7,7 +7,7 @@ import io
 import json
 import os
 import pathlib
-from typing import Any, BinaryIO, Dict, Iterator, List, Optional, Union
+from typing import Any, BinaryIO, Dict, Iterator, List, Mapping, Optional, Union
 
 from typing_extensions import NotRequired, TypedDict, Unpack
 
@@ -145,7 +145,7 @@ _CREATE_FILE_PARAMS = frozenset(["filename", "content_type", "metadata", "conten
 
 
 @contextlib.contextmanager
-def _opened(file: Any, params: Dict[str, Any]) -> Iterator[Any]:
+def _opened(file: Any, params: Mapping[str, Any]) -> Iterator[Any]:
     """Yield (binary handle, options) for an upload, opening paths and closing what it opened."""
     unknown = sorted(set(params) - _CREATE_FILE_PARAMS)
     if unknown:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Literal, Optional, Tuple, Union
+from typing import Any, Dict, Literal, Mapping, Optional, Tuple, Union
 
 from typing_extensions import NotRequired, TypedDict, Unpack
 
@@ -18,9 +18,6 @@ from replicate.resource import (
     parse_resource,
 )
 from replicate.version import Version, Versions, model_owner_and_name
-
-if TYPE_CHECKING:
-    from replicate.client import Client
 
 
 class Model(Resource):
@@ -224,7 +221,7 @@ class Models(Namespace):
             headers={"Content-Type": "text/plain"},
         )
 
-    def _create(self, owner: str, name: str, params: Dict[str, Any]) -> Operation[Model]:
+    def _create(self, owner: str, name: str, params: Mapping[str, Any]) -> Operation[Model]:
         body = {"owner": owner, "name": name, **params}
         return Operation("POST", "/v1/models", parse_resource(Model, self._client), json=body)
 

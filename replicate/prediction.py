@@ -53,8 +53,11 @@ class Prediction(Resource):
     id: str
     """The unique ID of the prediction."""
 
-    model: str
-    """An identifier for the model used to create the prediction, in the form `owner/name`."""
+    model: str = ""
+    """An identifier for the model used to create the prediction, in the form `owner/name`.
+
+    Empty in the rare answers that omit it (older predictions read back by id).
+    """
 
     version: str
     """The version of the model used, or `hidden` for official models."""
@@ -105,7 +108,8 @@ class Prediction(Resource):
         @classmethod
         def parse(cls, logs: str) -> Optional[Prediction.Progress]:
             """The progress shown by the last progress bar in `logs`, if any."""
-            for line in reversed((logs or "").split("\n")):
+            # tqdm redraws its bar with "\r"; the last bar drawn is the current one.
+            for line in reversed(re.split(r"[\r\n]", logs or "")):
                 match = _PROGRESS_PATTERN.match(line)
                 if match:
                     percentage, current, total = (int(group) for group in match.groups())
@@ -161,9 +165,10 @@ class Prediction(Resource):
         """Yield the output items as the model produces them, polling until it finishes."""
         return iterate_output(self)
 
-    def async_output_iterator(self) -> AsyncIterator[Any]:
+    async def async_output_iterator(self) -> AsyncIterator[Any]:
         """Yield the output items as the model produces them, polling until it finishes."""
-        return async_iterate_output(self)
+        async for item in async_iterate_output(self):
+            yield item
 
     def stream(self, use_file_output: Optional[bool] = None) -> Iterator[ServerSentEvent]:
         """Stream the prediction's events from `urls.stream`.
@@ -174,11 +179,12 @@ class Prediction(Resource):
 
         return stream_prediction(self, use_file_output=use_file_output)
 
-    def async_stream(self, use_file_output: Optional[bool] = None) -> AsyncIterator[ServerSentEvent]:
+    async def async_stream(self, use_file_output: Optional[bool] = None) -> AsyncIterator[ServerSentEvent]:
         """Stream the prediction's events from `urls.stream` asynchronously."""
         from replicate.stream import async_stream_prediction
 
-        return async_stream_prediction(self, use_file_output=use_file_output)
+        async for event in async_stream_prediction(self, use_file_output=use_file_output):
+            yield event
 
 
 _PROGRESS_PATTERN = re.compile(r"^\s*(\d+)%\s*\|.+?\|\s*(\d+)\/(\d+)")
@@ -358,12 +364,17 @@ def check_create_params(params: Mapping[str, Any], allowed: frozenset[str] = _CR
     unknown = sorted(set(params) - allowed)
     if unknown:
         raise TypeError(f"unexpected keyword argument(s) for creating a prediction: {', '.join(unknown)}")
+    strategy = params.get("file_encoding_strategy")
+    if strategy is not None and strategy not in ("url", "base64"):
+        raise ValueError(f"file_encoding_strategy must be 'url' or 'base64', got {strategy!r}")
     events = params.get("webhook_events_filter")
-    if events is not None:
-        if isinstance(events, str) or not all(event in WEBHOOK_EVENTS for event in events):
-            raise ValueError(
-                f"webhook_events_filter must be a list drawn from {sorted(WEBHOOK_EVENTS)}, got {events!r}"
-            )
+    if events is not None and (
+        not isinstance(events, (list, tuple, set, frozenset))
+        or not all(event in WEBHOOK_EVENTS for event in events)
+    ):
+        raise ValueError(
+            f"webhook_events_filter must be a list drawn from {sorted(WEBHOOK_EVENTS)}, got {events!r}"
+        )
 
 
 def create_prediction_operation(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
 from typing_extensions import NotRequired, TypedDict, Unpack
 
@@ -14,7 +14,6 @@ from replicate.resource import Namespace, Operation, Resource, parse_resource, p
 from replicate.version import Version, model_owner_and_name
 
 if TYPE_CHECKING:
-    from replicate.client import Client
     from replicate.model import Model
 
 
@@ -95,9 +94,10 @@ class Training(Resource):
         await async_wait_for_terminal_status(self, timeout, on_progress)
 
 
+_TARGET_PARAMS = frozenset(["model_owner", "model_name", "version_id"])
 _TRAINING_PARAMS = frozenset(
     ["destination", "webhook", "webhook_completed", "webhook_events_filter", "file_encoding_strategy"]
-)
+) | _TARGET_PARAMS
 
 
 class Trainings(Namespace):
@@ -113,6 +113,15 @@ class Trainings(Namespace):
         webhook_completed: NotRequired[str]
         webhook_events_filter: NotRequired[List[WebhookEvent]]
         file_encoding_strategy: NotRequired[FileEncodingStrategy]
+
+        model_owner: NotRequired[str]
+        """The newer SDK's spelling of the model: its owner (with model_name and version_id)."""
+
+        model_name: NotRequired[str]
+        """The newer SDK's spelling of the model: its name."""
+
+        version_id: NotRequired[str]
+        """The newer SDK's spelling of the version: its ID."""
 
     def get(self, id: Optional[str] = None, *, training_id: Optional[str] = None) -> Training:
         """Get a training by ID."""
@@ -138,22 +147,37 @@ class Trainings(Namespace):
         """Cancel a training."""
         return await self._client._async_execute(self._cancel(id or training_id))
 
-    def create(self, *args: Any, **kwargs: Any) -> Training:
-        """Create a training.
+    def create(
+        self,
+        *args: Any,
+        model: Optional[Union[str, Tuple[str, str], Model]] = None,
+        version: Optional[Union[Version, str]] = None,
+        input: Optional[Dict[str, Any]] = None,
+        **params: Unpack[Trainings.CreateTrainingParams],
+    ) -> Training:
+        """Create a training of a model version; its result goes to `destination`.
 
-        Accepts ``create("owner/name:version", input, destination=...)``,
-        ``create(model, version, input, destination=...)`` and the keyword forms
-        ``model=, version=`` or ``model_owner=, model_name=, version_id=``.
+        Accepts ``create("owner/name:version", input, destination=...)`` (v0),
+        ``create(model=, version=, input=, destination=...)`` and the newer SDK's
+        ``model_owner=, model_name=, version_id=``.
         """
-        path, input, params = training_target(*args, **kwargs)
-        encoded = encode_json(input, self._client, params.get("file_encoding_strategy"), argument="input")
-        return self._client._execute(self._create(path, encoded, params))
+        path, body_params = training_target(args, model, version, input, params)
+        encoded = encode_json(input_of(args, input), self._client, params.get("file_encoding_strategy"), argument="input")
+        return self._client._execute(self._create(path, encoded, body_params))
 
-    async def async_create(self, *args: Any, **kwargs: Any) -> Training:
-        """Create a training; accepts the same arguments as `create`."""
-        path, input, params = training_target(*args, **kwargs)
-        encoded = await async_encode_json(input, self._client, params.get("file_encoding_strategy"), argument="input")
-        return await self._client._async_execute(self._create(path, encoded, params))
+    async def async_create(
+        self,
+        model: Optional[Union[str, Tuple[str, str], Model]] = None,
+        version: Optional[Union[Version, str]] = None,
+        input: Optional[Dict[str, Any]] = None,
+        **params: Unpack[Trainings.CreateTrainingParams],
+    ) -> Training:
+        """Create a training of a model version; takes `create`'s keyword forms."""
+        path, body_params = training_target((), model, version, input, params)
+        encoded = await async_encode_json(
+            input, self._client, params.get("file_encoding_strategy"), argument="input"
+        )
+        return await self._client._async_execute(self._create(path, encoded, body_params))
 
     def _get(self, id: Optional[str]) -> Operation[Training]:
         return Operation("GET", f"/v1/trainings/{path_segment('id', id)}", parse_resource(Training, self._client))
@@ -165,49 +189,71 @@ class Trainings(Namespace):
         path = f"/v1/trainings/{path_segment('id', id)}/cancel"
         return Operation("POST", path, parse_resource(Training, self._client))
 
-    def _create(self, path: str, input: Any, params: Dict[str, Any]) -> Operation[Training]:
+    def _create(self, path: str, input: Any, params: Mapping[str, Any]) -> Operation[Training]:
         body: Dict[str, Any] = {}
         if input is not None:
             body["input"] = input
-        destination = params.get("destination")
-        if destination is not None:
-            owner, name = model_owner_and_name(destination)
-            body["destination"] = f"{owner}/{name}"
+        body["destination"] = params["destination"]
         for key in ("webhook", "webhook_completed", "webhook_events_filter"):
             if params.get(key) is not None:
                 body[key] = params[key]
         return Operation("POST", path, parse_resource(Training, self._client), json=body)
 
 
-def training_target(*args: Any, **kwargs: Any) -> Tuple[str, Optional[Dict[str, Any]], Dict[str, Any]]:
-    """The trainings endpoint, the input and the remaining parameters of a `create` call."""
-    model = kwargs.pop("model", None)
-    version = kwargs.pop("version", None)
-    input = kwargs.pop("input", None)
-    model_owner = kwargs.pop("model_owner", None)
-    model_name = kwargs.pop("model_name", None)
-    version_id = kwargs.pop("version_id", None)
-    if len(args) == 3:
-        model, version, input = args
-    elif len(args) in (1, 2):
-        version = args[0]
-        if len(args) == 2:
-            input = args[1]
-    elif len(args) > 3:
-        raise TypeError(f"create() takes at most 3 positional arguments, got {len(args)}")
-    check_create_params(kwargs, _TRAINING_PARAMS)
+def input_of(args: Tuple[Any, ...], input: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    """The input of a `create` call: v0's second positional argument, else `input=`."""
+    return args[1] if len(args) == 2 and input is None else input
 
-    if model_owner or model_name or version_id:
-        model, version = (model_owner, model_name), version_id
+
+def training_target(
+    args: Tuple[Any, ...],
+    model: Any,
+    version: Any,
+    input: Optional[Dict[str, Any]],
+    params: Mapping[str, Any],
+) -> Tuple[str, Dict[str, Any]]:
+    """The trainings endpoint of a `create` call, and the parameters that go in its body."""
+    if len(args) > 2:
+        raise TypeError(
+            f"create() takes at most 2 positional arguments ('owner/name:version', input), got {len(args)}"
+        )
+    if args and (model is not None or version is not None):
+        raise TypeError("give the model version either positionally or as model=/version=, not both")
+    check_create_params(params, _TRAINING_PARAMS)
+    body_params = {key: value for key, value in params.items() if key not in _TARGET_PARAMS}
+    body_params["destination"] = destination_name(params.get("destination"))
+    if args:
+        model, version = _split_shorthand(args[0])
+    elif params.get("model_owner") or params.get("model_name") or params.get("version_id"):
+        model = (params.get("model_owner"), params.get("model_name"))
+        version = params.get("version_id")
+    elif model is not None and version is None and isinstance(model, str) and ":" in model:
+        model, version = _split_shorthand(model)
     if isinstance(version, Version):
         version = version.id
-    if model is None and isinstance(version, str) and ":" in version:
-        model, version = version.split(":", 1)
-    if model is None or not version:
+    if model is None or version is None:
         raise ValueError(
-            "a model and version are required: 'owner/name:version', (model, version), "
-            "or model_owner=, model_name=, version_id="
+            "a model version is required: 'owner/name:version', model= and version=, "
+            "or model_owner=, model_name= and version_id="
         )
     owner, name = model_owner_and_name(model)
     path = f"/v1/models/{owner}/{name}/versions/{path_segment('version', version)}/trainings"
-    return path, input, kwargs
+    return path, body_params
+
+
+def _split_shorthand(ref: Any) -> Tuple[Tuple[str, str], str]:
+    if not isinstance(ref, str) or ref.count(":") != 1 or ref.count("/") != 1:
+        raise ValueError(f"expected a model version as 'owner/name:version', got {ref!r}")
+    model, version = ref.split(":")
+    owner, name = model.split("/")
+    return (owner, name), version
+
+
+def destination_name(destination: Any) -> str:
+    """The `destination` body field: a string as given (v0 sends it unchecked), or `owner/name`."""
+    if destination is None:
+        raise ValueError("destination is required: the 'owner/name' of the model that receives the new version")
+    if isinstance(destination, str):
+        return destination
+    owner, name = model_owner_and_name(destination)
+    return f"{owner}/{name}"

@@ -116,27 +116,49 @@ class Webhooks(Namespace):
         if request is not None:
             headers = request.headers
             body = request.content
-        if not secret or not getattr(secret, "key", None):
-            raise InvalidSecretKeyError("Missing webhook secret")
-        if not headers:
-            raise MissingWebhookHeaderError("Missing webhook headers")
-        lowered: Dict[str, str] = {str(name).lower(): str(value) for name, value in headers.items()}
+        key = _secret_key(secret)
+        lowered = _lowered_headers(headers)
         webhook_id = _required_header(lowered, "webhook-id")
         timestamp = _required_header(lowered, "webhook-timestamp")
         signatures = _required_header(lowered, "webhook-signature")
-        if not body:
-            raise MissingWebhookBodyError("Missing webhook body")
+        body_bytes = _body_bytes(body)
         _check_timestamp(timestamp, DEFAULT_TOLERANCE if tolerance is _DEFAULT_TOLERANCE else tolerance)
 
-        body_bytes = body if isinstance(body, bytes) else str(body).encode("utf-8")
-        signed = f"{webhook_id}.{timestamp}.".encode() + body_bytes
-        digest = hmac.new(_secret_key(secret.key), signed, hashlib.sha256).digest()
-        expected = base64.b64encode(digest)
+        signed = _utf8(f"{webhook_id}.{timestamp}.") + body_bytes
+        expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest())
+        # Several signatures may be sent (while a secret is rotated); any one of them may match.
         for entry in signatures.split():
             version, _, signature = entry.partition(",")
-            if version == "v1" and hmac.compare_digest(expected, signature.encode()):
+            if version == "v1" and hmac.compare_digest(expected, _utf8(signature)):
                 return True
         raise InvalidSignatureError("Webhook signature is invalid")
+
+
+def _utf8(text: str) -> bytes:
+    # Lone surrogates can't be signed by anyone, but must fail as a bad signature, not crash.
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _lowered_headers(headers: Any) -> Dict[str, str]:
+    if not headers:
+        raise MissingWebhookHeaderError("Missing webhook headers")
+    try:
+        items = list(headers.items())
+    except (AttributeError, TypeError):
+        raise MissingWebhookHeaderError(f"webhook headers must be a mapping, got {type(headers).__name__}")
+    return {str(name).lower(): str(value) for name, value in items}
+
+
+def _body_bytes(body: Any) -> bytes:
+    if isinstance(body, str):
+        body = _utf8(body)
+    elif isinstance(body, (bytearray, memoryview)):
+        body = bytes(body)
+    if not isinstance(body, bytes):
+        raise MissingWebhookBodyError(f"webhook body must be str or bytes, got {type(body).__name__}")
+    if not body:
+        raise MissingWebhookBodyError("Missing webhook body")
+    return body
 
 
 def _required_header(headers: Mapping[str, str], name: str) -> str:
@@ -146,20 +168,26 @@ def _required_header(headers: Mapping[str, str], name: str) -> str:
     return value
 
 
-def _check_timestamp(timestamp: str, tolerance: Optional[int]) -> None:
-    try:
-        sent = int(timestamp)
-    except ValueError:
+def _check_timestamp(timestamp: str, tolerance: Optional[float]) -> None:
+    if not timestamp.isascii() or not timestamp.strip().isdigit():
         raise InvalidTimestampError(f"Invalid webhook-timestamp {timestamp!r}: expected unix seconds")
+    sent = int(timestamp)
     if tolerance is not None and abs(time.time() - sent) > tolerance:
-        raise InvalidTimestampError(
-            f"Webhook timestamp {sent} is more than {tolerance} seconds from now"
-        )
+        raise InvalidTimestampError(f"Webhook timestamp {sent} is more than {tolerance} seconds from now")
 
 
-def _secret_key(key: str) -> bytes:
+def _secret_key(secret: Any) -> bytes:
+    """The HMAC key of a `whsec_<base64>` secret (a WebhookSigningSecret or its key)."""
+    key = secret if isinstance(secret, str) else getattr(secret, "key", None)
+    if not key:
+        raise InvalidSecretKeyError("Missing webhook secret")
+    if not isinstance(key, str):
+        raise InvalidSecretKeyError(f"webhook secret key must be a string, got {type(key).__name__}")
     encoded = key[len("whsec_") :] if key.startswith("whsec_") else key
     try:
-        return base64.b64decode(encoded, validate=True)
+        decoded = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raise InvalidSecretKeyError("Invalid webhook secret: expected whsec_<base64>")
+    if not decoded:
+        raise InvalidSecretKeyError("Invalid webhook secret: the key is empty")
+    return decoded
