@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING, Any
 from replicate._version import __version__
 
 if TYPE_CHECKING:
-    from replicate._sdk import AsyncReplicate, DefaultAsyncHttpxClient, DefaultHttpxClient, Replicate
+    from replicate._sdk import (
+        AsyncReplicate,
+        DefaultAsyncHttpxClient,
+        DefaultHttpxClient,
+        Replicate,
+    )
     from replicate.account import Accounts
     from replicate.client import Client
     from replicate.collection import Collections

@@ -14,6 +14,8 @@ import httpx
 
 from replicate._transport import RetryTransport
 from replicate.client import _TRANSPORT_OPTIONS, DEFAULT_TIMEOUT, Client
+from replicate.file import PagedFiles
+from replicate.pagination import AsyncCursorURLPage, SyncCursorURLPage
 
 __all__ = ["AsyncReplicate", "DefaultAsyncHttpxClient", "DefaultHttpxClient", "Replicate"]
 
@@ -48,6 +50,7 @@ class Replicate(Client):
     """
 
     _newer_style = True
+    _page_class = SyncCursorURLPage
 
     def __init__(
         self,
@@ -75,6 +78,11 @@ class Replicate(Client):
         if http_client is not None:
             _adopt_user_agent(http_client, self._headers)
             self._sync_client = http_client
+
+    @property
+    def files(self) -> PagedFiles:
+        """Namespace for files; `list()` pages through every file."""
+        return PagedFiles(client=self)
 
     def copy(self, **changes: Any) -> Replicate:
         """A new client with the same settings, except those given (e.g. `timeout=60`)."""
@@ -230,7 +238,13 @@ class _AsyncCore(Client):
     """The `Client` behind an AsyncReplicate: newer-style pages, optionally a caller's httpx client."""
 
     _newer_style = True
+    _page_class = AsyncCursorURLPage
     _fixed_async_client: Optional[httpx.AsyncClient] = None
+
+    @property
+    def files(self) -> PagedFiles:
+        """Namespace for files; `list()` pages through every file."""
+        return PagedFiles(client=self)
 
     @property
     def _async_client(self) -> httpx.AsyncClient:

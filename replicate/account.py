@@ -40,3 +40,17 @@ class Accounts(Namespace):
 
     def _current(self) -> Operation[Account]:
         return Operation("GET", "/v1/account", parse_resource(Account, self._client))
+
+
+def get() -> Account:
+    """The default client's account: `replicate.account.get()` in the newer SDK's style."""
+    import replicate
+
+    return replicate.default_client.accounts.current()
+
+
+async def async_get() -> Account:
+    """The default client's account, asynchronously."""
+    import replicate
+
+    return await replicate.default_client.accounts.async_current()

@@ -31,6 +31,7 @@ from replicate.exceptions import ReplicateError
 from replicate.file import Files
 from replicate.hardware import HardwareNamespace
 from replicate.model import Models
+from replicate.pagination import Page
 from replicate.prediction import Predictions
 from replicate.search import SearchResponse, search_operation
 from replicate.training import Trainings
@@ -69,6 +70,7 @@ class Client:
 
     # Newer-style clients (Replicate, AsyncReplicate) page through every list result.
     _newer_style = False
+    _page_class: Any = Page
 
     def __init__(
         self,

@@ -9,9 +9,11 @@ import os
 import pathlib
 from typing import Any, BinaryIO, Dict, Iterator, List, Mapping, Optional, Union
 
+import httpx
 from typing_extensions import NotRequired, TypedDict, Unpack
 
 from replicate.helpers import guess_content_type
+from replicate.pagination import Page, parse_page
 from replicate.resource import (
     Namespace,
     Operation,
@@ -112,6 +114,14 @@ class Files(Namespace):
         """List your files (the first page, as in v0)."""
         return await self._client._async_execute(self._list())
 
+    def download(self, file_id: str, *, owner: str, expiry: int, signature: str) -> httpx.Response:
+        """Download a file through its signed URL parameters; returns the read httpx.Response."""
+        return self._client._execute(self._download(file_id, owner, expiry, signature))
+
+    async def async_download(self, file_id: str, *, owner: str, expiry: int, signature: str) -> httpx.Response:
+        """Download a file through its signed URL parameters; returns the read httpx.Response."""
+        return await self._client._async_execute(self._download(file_id, owner, expiry, signature))
+
     def delete(self, file_id: str) -> bool:
         """Delete a file; True when it was deleted."""
         return self._client._execute(self._delete(file_id))
@@ -139,6 +149,30 @@ class Files(Namespace):
 
     def _delete(self, file_id: str) -> Operation[bool]:
         return Operation("DELETE", f"/v1/files/{path_segment('file_id', file_id)}", parse_deleted)
+
+    def _download(self, file_id: str, owner: str, expiry: int, signature: str) -> Operation[httpx.Response]:
+        path = f"/v1/files/{path_segment('file_id', file_id)}/download"
+        query = {"owner": owner, "expiry": expiry, "signature": signature}
+        return Operation("GET", path, _the_response, params=query, timeout=None)
+
+
+class PagedFiles(Files):
+    """`files` on the newer-style clients: `list()` returns a page that walks every file."""
+
+    def list(self) -> Page[File]:  # type: ignore[override]
+        """List your files; iterating the page yields every file, across pages."""
+        return self._client._execute(self._paged_list())
+
+    async def async_list(self) -> Page[File]:  # type: ignore[override]
+        """List your files; iterating the page yields every file, across pages."""
+        return await self._client._async_execute(self._paged_list())
+
+    def _paged_list(self) -> Operation[Page[File]]:
+        return Operation("GET", "/v1/files", parse_page(File, self._client))
+
+
+def _the_response(response: httpx.Response) -> httpx.Response:
+    return response
 
 
 _CREATE_FILE_PARAMS = frozenset(["filename", "content_type", "metadata", "content", "file", "type"])

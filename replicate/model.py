@@ -16,6 +16,7 @@ from replicate.resource import (
     drop_none,
     parse_deleted,
     parse_resource,
+    parse_text,
 )
 from replicate.version import Version, Versions, model_owner_and_name
 
@@ -125,6 +126,67 @@ class ModelsPredictions(Namespace):
         return await async_create_prediction(self._client, path, input or {}, params)
 
 
+class ModelReadme(Namespace):
+    """A model's README (`client.models.readme.get(model_owner=, model_name=)`)."""
+
+    def get(self, *args: Any, **kwargs: Any) -> str:
+        """The model's README, as Markdown."""
+        return self._client._execute(self._get(model_path(*args, **kwargs)))
+
+    async def async_get(self, *args: Any, **kwargs: Any) -> str:
+        """The model's README, as Markdown."""
+        return await self._client._async_execute(self._get(model_path(*args, **kwargs)))
+
+    def _get(self, path: str) -> Operation[str]:
+        return Operation("GET", path + "/readme", parse_text)
+
+
+class ModelExamples(Namespace):
+    """A model's example predictions (`client.models.examples.list(model_owner=, model_name=)`)."""
+
+    def list(self, *args: Any, **kwargs: Any) -> Page[Prediction]:
+        """The model's example predictions, one page at a time."""
+        return self._client._execute(self._list(model_path(*args, **kwargs)))
+
+    async def async_list(self, *args: Any, **kwargs: Any) -> Page[Prediction]:
+        """The model's example predictions, one page at a time."""
+        return await self._client._async_execute(self._list(model_path(*args, **kwargs)))
+
+    def _list(self, path: str) -> Operation[Page[Prediction]]:
+        return Operation("GET", path + "/examples", parse_page(Prediction, self._client))
+
+
+class ModelVersions(Namespace):
+    """Versions of any model by name: `client.models.versions.get(model_owner=, model_name=, version_id=)`."""
+
+    def list(self, model_owner: str, model_name: str, *, cursor: Cursor = ...) -> Page[Version]:
+        """List a model's versions, newest first."""
+        return self._versions(model_owner, model_name).list(cursor)
+
+    async def async_list(self, model_owner: str, model_name: str, *, cursor: Cursor = ...) -> Page[Version]:
+        """List a model's versions, newest first."""
+        return await self._versions(model_owner, model_name).async_list(cursor)
+
+    def get(self, model_owner: str, model_name: str, version_id: str) -> Version:
+        """Get a version of a model."""
+        return self._versions(model_owner, model_name).get(version_id)
+
+    async def async_get(self, model_owner: str, model_name: str, version_id: str) -> Version:
+        """Get a version of a model."""
+        return await self._versions(model_owner, model_name).async_get(version_id)
+
+    def delete(self, model_owner: str, model_name: str, version_id: str) -> bool:
+        """Delete a version of a model; True when it was deleted."""
+        return self._versions(model_owner, model_name).delete(version_id)
+
+    async def async_delete(self, model_owner: str, model_name: str, version_id: str) -> bool:
+        """Delete a version of a model; True when it was deleted."""
+        return await self._versions(model_owner, model_name).async_delete(version_id)
+
+    def _versions(self, model_owner: str, model_name: str) -> Versions:
+        return Versions(client=self._client, model=(model_owner, model_name))
+
+
 class Models(Namespace):
     """Namespace for operations related to models."""
 
@@ -147,6 +209,35 @@ class Models(Namespace):
     def predictions(self) -> ModelsPredictions:
         """Predictions on models by name."""
         return ModelsPredictions(client=self._client)
+
+    @property
+    def versions(self) -> ModelVersions:
+        """Versions of models by name."""
+        return ModelVersions(client=self._client)
+
+    @property
+    def readme(self) -> ModelReadme:
+        """Models' READMEs."""
+        return ModelReadme(client=self._client)
+
+    @property
+    def examples(self) -> ModelExamples:
+        """Models' example predictions."""
+        return ModelExamples(client=self._client)
+
+    def update(self, *args: Any, **params: Any) -> Model:
+        """Update a model's metadata (PATCH): `update("owner/name", description=...)` or
+        `update(model_owner=, model_name=, description=...)`."""
+        path, body = _model_and_fields(args, params)
+        return self._client._execute(self._update(path, body))
+
+    async def async_update(self, *args: Any, **params: Any) -> Model:
+        """Update a model's metadata (PATCH)."""
+        path, body = _model_and_fields(args, params)
+        return await self._client._async_execute(self._update(path, body))
+
+    def _update(self, path: str, body: Dict[str, Any]) -> Operation[Model]:
+        return Operation("PATCH", path, parse_resource(Model, self._client), json=body)
 
     def get(self, *args: Any, **kwargs: Any) -> Model:
         """Get a model: `get("owner/name")`, `get("owner", "name")` or `get(model_owner=, model_name=)`."""
@@ -227,6 +318,20 @@ class Models(Namespace):
 
     def _delete(self, path: str) -> Operation[bool]:
         return Operation("DELETE", path, parse_deleted)
+
+
+_UPDATABLE_FIELDS = frozenset(["description", "readme", "github_url", "paper_url", "license_url", "weights_url"])
+
+
+def _model_and_fields(args: Tuple[Any, ...], params: Dict[str, Any]) -> Tuple[str, Dict[str, Any]]:
+    """Split an update call into the model's path and the fields to change."""
+    naming = {key: params.pop(key) for key in ("model_owner", "model_name", "owner", "name", "key") if key in params}
+    unknown = sorted(set(params) - _UPDATABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"unexpected field(s) for models.update: {', '.join(unknown)}")
+    if not params:
+        raise ValueError(f"models.update needs at least one field to change: {sorted(_UPDATABLE_FIELDS)}")
+    return model_path(*args, **naming), params
 
 
 def model_path(*args: Any, **kwargs: Any) -> str:

@@ -6,6 +6,7 @@ from typing import (
     TYPE_CHECKING,
     Any,
     AsyncGenerator,
+    AsyncIterator,
     Awaitable,
     Callable,
     Generator,
@@ -18,7 +19,7 @@ from typing import (
     Union,
 )
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 if TYPE_CHECKING:
     import httpx
@@ -91,11 +92,95 @@ def list_path(default_path: str, cursor: Cursor) -> str:
     return cursor
 
 
+class SyncCursorURLPage(Page[T], Generic[T]):
+    """A page from a newer-style `Replicate` client: iterating it yields every item,
+    fetching the following pages as needed. `results`/`items` hold this page only."""
+
+    _client: Optional[Client] = PrivateAttr(default=None)
+    _item_type: Any = PrivateAttr(default=None)
+
+    @property
+    def items(self) -> List[T]:
+        """The results on this page (the newer SDK's name)."""
+        return self.results
+
+    def has_next_page(self) -> bool:
+        """Whether there is a page after this one."""
+        return bool(self.next)
+
+    def get_next_page(self) -> SyncCursorURLPage[T]:
+        """Fetch the page after this one."""
+        client, operation = _next_page_operation(self)
+        return client._execute(operation)  # type: ignore[no-any-return]
+
+    def iter_pages(self) -> Iterator[SyncCursorURLPage[T]]:
+        """This page and every page after it."""
+        page = self
+        yield page
+        while page.has_next_page():
+            page = page.get_next_page()
+            yield page
+
+    def __iter__(self) -> Iterator[T]:  # type: ignore[override]
+        for page in self.iter_pages():
+            yield from page.results
+
+
+class AsyncCursorURLPage(Page[T], Generic[T]):
+    """A page from `AsyncReplicate`: ``async for`` yields every item, fetching the following
+    pages as needed. `results`/`items` hold this page only."""
+
+    _client: Optional[Client] = PrivateAttr(default=None)
+    _item_type: Any = PrivateAttr(default=None)
+
+    @property
+    def items(self) -> List[T]:
+        """The results on this page (the newer SDK's name)."""
+        return self.results
+
+    def has_next_page(self) -> bool:
+        """Whether there is a page after this one."""
+        return bool(self.next)
+
+    async def get_next_page(self) -> AsyncCursorURLPage[T]:
+        """Fetch the page after this one."""
+        client, operation = _next_page_operation(self)
+        return await client._async_execute(operation)  # type: ignore[no-any-return]
+
+    async def iter_pages(self) -> AsyncIterator[AsyncCursorURLPage[T]]:
+        """This page and every page after it."""
+        page = self
+        yield page
+        while page.has_next_page():
+            page = await page.get_next_page()
+            yield page
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        async for page in self.iter_pages():
+            for item in page.results:
+                yield item
+
+
+def _next_page_operation(page: Any) -> Any:
+    from replicate.resource import Operation
+
+    if not page.next:
+        raise ValueError("there is no next page: check has_next_page() first")
+    client = page._client
+    if client is None:
+        raise ValueError("this page was not fetched through a client")
+    return client, Operation("GET", page.next, parse_page(page._item_type, client))
+
+
 def parse_page(item_type: Type[Any], client: Client) -> Callable[[httpx.Response], Page[Any]]:
-    """A parser for a page of `item_type` resources."""
-    page_type = Page[item_type]  # type: ignore[valid-type]
+    """A parser for a page of `item_type` resources, of the page class the client uses."""
+    page_type = client._page_class[item_type]
 
     def parse(response: httpx.Response) -> Page[Any]:
-        return page_type.model_validate_json(response.content, context={"client": client})
+        page = page_type.model_validate_json(response.content, context={"client": client})
+        if isinstance(page, (SyncCursorURLPage, AsyncCursorURLPage)):
+            page._client = client
+            page._item_type = item_type
+        return page  # type: ignore[no-any-return]
 
     return parse

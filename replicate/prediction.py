@@ -31,7 +31,14 @@ from replicate._polling import (
 )
 from replicate.helpers import FileEncodingStrategy, async_encode_json, encode_json
 from replicate.pagination import Cursor, Page, list_path, parse_page
-from replicate.resource import Namespace, Operation, Resource, parse_resource, path_segment
+from replicate.resource import (
+    Namespace,
+    Operation,
+    Resource,
+    drop_none,
+    parse_resource,
+    path_segment,
+)
 
 if TYPE_CHECKING:
     from replicate.client import Client
@@ -224,29 +231,67 @@ class Predictions(Namespace):
         cancel_after: NotRequired[Union[str, int, float, datetime.timedelta]]
         """Cancel the prediction if it runs longer than this ("30s", "5m", or seconds)."""
 
-    def get(self, id: str) -> Prediction:
-        """Get a prediction by ID."""
-        return self._client._execute(self._get(id))
+    def get(self, id: Optional[str] = None, *, prediction_id: Optional[str] = None) -> Prediction:
+        """Get a prediction by ID (also as `prediction_id=`)."""
+        return self._client._execute(self._get(id or prediction_id))
 
-    async def async_get(self, id: str) -> Prediction:
-        """Get a prediction by ID."""
-        return await self._client._async_execute(self._get(id))
+    async def async_get(self, id: Optional[str] = None, *, prediction_id: Optional[str] = None) -> Prediction:
+        """Get a prediction by ID (also as `prediction_id=`)."""
+        return await self._client._async_execute(self._get(id or prediction_id))
 
-    def list(self, cursor: Cursor = ...) -> Page[Prediction]:
+    def list(
+        self,
+        cursor: Cursor = ...,
+        *,
+        created_after: Optional[Union[str, datetime.datetime]] = None,
+        created_before: Optional[Union[str, datetime.datetime]] = None,
+        source: Optional[Literal["web"]] = None,
+    ) -> Page[Prediction]:
         """List your predictions, one page at a time (pass `Page.next` as the cursor)."""
-        return self._client._execute(self._list(cursor))
+        return self._client._execute(self._list(cursor, created_after, created_before, source))
 
-    async def async_list(self, cursor: Cursor = ...) -> Page[Prediction]:
+    async def async_list(
+        self,
+        cursor: Cursor = ...,
+        *,
+        created_after: Optional[Union[str, datetime.datetime]] = None,
+        created_before: Optional[Union[str, datetime.datetime]] = None,
+        source: Optional[Literal["web"]] = None,
+    ) -> Page[Prediction]:
         """List your predictions, one page at a time (pass `Page.next` as the cursor)."""
-        return await self._client._async_execute(self._list(cursor))
+        return await self._client._async_execute(self._list(cursor, created_after, created_before, source))
 
-    def cancel(self, id: str) -> Prediction:
+    def cancel(self, id: Optional[str] = None, *, prediction_id: Optional[str] = None) -> Prediction:
         """Cancel a prediction; returns it as the API reports it after the cancel."""
-        return self._client._execute(self._cancel(id))
+        return self._client._execute(self._cancel(id or prediction_id))
 
-    async def async_cancel(self, id: str) -> Prediction:
+    async def async_cancel(self, id: Optional[str] = None, *, prediction_id: Optional[str] = None) -> Prediction:
         """Cancel a prediction; returns it as the API reports it after the cancel."""
-        return await self._client._async_execute(self._cancel(id))
+        return await self._client._async_execute(self._cancel(id or prediction_id))
+
+    def wait(
+        self,
+        prediction_id: str,
+        *,
+        timeout: Optional[float] = None,
+        on_progress: Optional[Callable[[Prediction], None]] = None,
+    ) -> Prediction:
+        """Get a prediction and wait until it finishes; TimeoutError after `timeout` seconds."""
+        prediction = self.get(prediction_id)
+        prediction.wait(timeout, on_progress=on_progress)
+        return prediction
+
+    async def async_wait(
+        self,
+        prediction_id: str,
+        *,
+        timeout: Optional[float] = None,
+        on_progress: Optional[Callable[[Prediction], None]] = None,
+    ) -> Prediction:
+        """Get a prediction and wait until it finishes, without blocking the event loop."""
+        prediction = await self.async_get(prediction_id)
+        await prediction.async_wait(timeout, on_progress=on_progress)
+        return prediction
 
     def create(
         self,
@@ -277,16 +322,36 @@ class Predictions(Namespace):
         path, version_id, input = _create_target(args, model, version, deployment, input)
         return await async_create_prediction(self._client, path, input, params, version=version_id)
 
-    def _get(self, id: str) -> Operation[Prediction]:
+    def _get(self, id: Optional[str]) -> Operation[Prediction]:
         path = f"/v1/predictions/{path_segment('id', id)}"
         return Operation("GET", path, parse_resource(Prediction, self._client))
 
-    def _list(self, cursor: Cursor) -> Operation[Page[Prediction]]:
-        return Operation("GET", list_path("/v1/predictions", cursor), parse_page(Prediction, self._client))
+    def _list(
+        self, cursor: Cursor, created_after: Any = None, created_before: Any = None, source: Any = None
+    ) -> Operation[Page[Prediction]]:
+        filters = drop_none(
+            {
+                "created_after": _timestamp(created_after),
+                "created_before": _timestamp(created_before),
+                "source": source,
+            }
+        )
+        options: Dict[str, Any] = {"params": filters} if filters else {}
+        path = list_path("/v1/predictions", cursor)
+        return Operation("GET", path, parse_page(Prediction, self._client), **options)
 
-    def _cancel(self, id: str) -> Operation[Prediction]:
+    def _cancel(self, id: Optional[str]) -> Operation[Prediction]:
         path = f"/v1/predictions/{path_segment('id', id)}/cancel"
         return Operation("POST", path, parse_resource(Prediction, self._client))
+
+
+def _timestamp(value: Any) -> Optional[str]:
+    """An RFC 3339 timestamp for a list filter."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    raise ValueError(f"expected a datetime or an RFC 3339 string, got {value!r}")
 
 
 def _create_target(
