@@ -351,7 +351,9 @@ def _stream_events(state: PredictionStream) -> Iterator[ServerSentEvent]:
                 if not state.connected(response):
                     break
                 for chunk in response.iter_bytes():
-                    yield from state.feed(chunk)
+                    for event in state.feed(chunk):
+                        check_event(event, state.prediction)
+                        yield event
                     if state.done:
                         return
             state.dropped(None)
@@ -373,6 +375,7 @@ async def _async_stream_events(state: PredictionStream) -> AsyncIterator[ServerS
                     break
                 async for chunk in response.aiter_bytes():
                     for event in state.feed(chunk):
+                        check_event(event, state.prediction)
                         yield event
                     if state.done:
                         return
@@ -455,7 +458,7 @@ class PredictionStream:
         )
 
     def feed(self, chunk: bytes) -> List[ServerSentEvent]:
-        """The new events in a chunk, without repeats; raises StreamingError on an `error` event."""
+        """The new events in a chunk, without repeats, up to and including an `error` event."""
         events = []
         for event, has_id in self.parser.feed_with_ids(chunk):
             if has_id:
@@ -463,7 +466,10 @@ class PredictionStream:
                     continue
                 self.seen_ids.add(event.id)
             self.failures = 0
-            check_event(event, self.prediction)
+            if event.event == ServerSentEvent.EventType.ERROR:
+                # The events before it still reach the caller; the reader raises at this one.
+                events.append(event)
+                break
             if event.event == ServerSentEvent.EventType.OUTPUT:
                 self.outputs_delivered.append(event.data)
             events.append(event)

@@ -256,6 +256,27 @@ def test_error_event_raises_streaming_error_with_the_detail(mode: str) -> None:
     assert [str(e) for e in seen] == ["partial"]
 
 
+def test_output_before_an_error_in_the_same_chunk_is_delivered(mode: str) -> None:
+    one_chunk = (
+        event("output", "1", "first")
+        + event("output", "2", "second")
+        + event("error", "3", json.dumps({"detail": "boom"}))
+    )
+    api = FakeAPI().on("POST", "/v1/predictions", prediction("starting")).on("GET", STREAM_PATH, sse(one_chunk))
+    seen: List[ServerSentEvent] = []
+    with pytest.raises(StreamingError, match="boom"):
+        if mode == "sync":
+            seen.extend(api.client().stream(VERSION_ID))
+        else:
+
+            async def go() -> None:
+                async for e in await api.client().async_stream(VERSION_ID):
+                    seen.append(e)
+
+            asyncio.run(go())
+    assert [str(e) for e in seen] == ["first", "second"]
+
+
 def test_model_without_stream_url_raises_replicate_error(mode: str) -> None:
     api = FakeAPI().on("POST", "/v1/predictions", prediction("starting", stream=False))
     with pytest.raises(ReplicateError, match="does not support streaming"):
