@@ -1,5 +1,7 @@
 """Waiting for predictions and trainings: the one place that polls and sleeps.
 
+Two strategies: "poll" re-reads the prediction every `client.poll_interval` seconds (v0's
+requests), "stream" follows its event stream to `done` and reads it once (the fast path).
 Polling goes on through transient failures (a dropped connection, a 5xx, a 429 that
 outlasted the transport's retries): a prediction is never created twice, only re-read.
 """
@@ -110,6 +112,12 @@ class Poller:
             )
         return False
 
+    def remaining(self) -> Optional[float]:
+        """Seconds left before the deadline, or None without one."""
+        if self.deadline is None:
+            return None
+        return max(0.0, self.deadline - time.monotonic())
+
     def delay(self) -> float:
         """Seconds to sleep before the next poll."""
         delay = self.interval
@@ -175,6 +183,82 @@ async def async_wait_for_terminal_status(
     while not poller.finished():
         await asyncio.sleep(poller.delay())
         await _async_reload(resource, poller)
+
+
+def follow_stream(
+    prediction: Any,
+    timeout: Optional[float] = None,
+    on_progress: Optional[ProgressCallback] = None,
+) -> None:
+    """Wait for a prediction by following its event stream to `done`, then read it once.
+
+    The fast path: the result arrives as soon as the server sends `done`, in three requests
+    however long the model runs. Without a stream URL this is plain polling.
+    """
+    from replicate.stream import StreamingError, stream_prediction
+
+    if not has_stream(prediction):
+        return wait_for_terminal_status(prediction, timeout, on_progress)
+    poller = Poller(prediction, timeout, on_progress)
+    try:
+        for event in stream_prediction(prediction):
+            _note_event(prediction, event, poller)
+    except StreamingError:
+        pass  # the prediction failed; reading it below gives its error and logs
+    _reload(prediction, poller)
+    wait_for_terminal_status(prediction, poller.remaining(), on_progress)
+
+
+async def async_follow_stream(
+    prediction: Any,
+    timeout: Optional[float] = None,
+    on_progress: Optional[ProgressCallback] = None,
+) -> None:
+    """Wait for a prediction by following its event stream, without blocking the event loop."""
+    from replicate.stream import StreamingError, async_stream_prediction
+
+    if not has_stream(prediction):
+        return await async_wait_for_terminal_status(prediction, timeout, on_progress)
+    poller = Poller(prediction, timeout, on_progress)
+    try:
+        async for event in async_stream_prediction(prediction):
+            _note_event(prediction, event, poller)
+    except StreamingError:
+        pass
+    await _async_reload(prediction, poller)
+    await async_wait_for_terminal_status(prediction, poller.remaining(), on_progress)
+
+
+def has_stream(prediction: Any) -> bool:
+    """Whether the prediction offers an event stream (`urls.stream`)."""
+    urls = getattr(prediction, "urls", None) or {}
+    return isinstance(urls.get("stream"), str) and bool(urls.get("stream"))
+
+
+def _note_event(prediction: Any, event: Any, poller: Poller) -> None:
+    # Log lines arrive as events: keep the local copy current so progress can be read from it.
+    if event.event == "logs":
+        prediction.logs = (prediction.logs or "") + event.data + "\n"
+    if event.event != "done":
+        poller.finished()
+
+
+def iterate_stream_output(prediction: Any) -> Iterator[str]:
+    """Yield a text iterator's items from the prediction's stream as the server sends them."""
+    from replicate.stream import stream_prediction
+
+    for event in stream_prediction(prediction):
+        if event.event == "output":
+            yield event.data
+
+
+async def async_iterate_stream_output(prediction: Any) -> AsyncIterator[str]:
+    """Yield a text iterator's items from the prediction's stream as the server sends them."""
+    from replicate.stream import async_stream_prediction
+
+    async for event in async_stream_prediction(prediction):
+        if event.event == "output":
+            yield event.data
 
 
 def iterate_output(resource: Pollable) -> Iterator[Any]:

@@ -24,8 +24,10 @@ import httpx
 from typing_extensions import NotRequired, TypedDict, Unpack
 
 from replicate._polling import (
+    async_follow_stream,
     async_iterate_output,
     async_wait_for_terminal_status,
+    follow_stream,
     iterate_output,
     wait_for_terminal_status,
 )
@@ -41,7 +43,7 @@ from replicate.resource import (
 )
 
 if TYPE_CHECKING:
-    from replicate.client import Client
+    from replicate.client import Client, WaitStrategy
     from replicate.deployment import Deployment
     from replicate.model import Model
     from replicate.stream import ServerSentEvent
@@ -135,22 +137,39 @@ class Prediction(Resource):
         timeout: Optional[float] = None,
         *,
         on_progress: Optional[Callable[[Prediction], None]] = None,
+        strategy: Optional[WaitStrategy] = None,
     ) -> None:
-        """Wait until the prediction finishes, polling every `client.poll_interval` seconds.
+        """Wait until the prediction finishes.
 
-        Raises TimeoutError if `timeout` seconds pass first. `on_progress` is called with the
-        prediction each time its logs change.
+        By default (`strategy="poll"`, unless the client says otherwise) it polls every
+        `client.poll_interval` seconds, as v0 did; `strategy="stream"` follows the
+        prediction's event stream instead. Raises TimeoutError if `timeout` seconds pass
+        first. `on_progress` is called with the prediction each time its logs change.
         """
-        wait_for_terminal_status(self, timeout, on_progress)
+        if self._wait_strategy(strategy) == "stream":
+            follow_stream(self, timeout, on_progress)
+        else:
+            wait_for_terminal_status(self, timeout, on_progress)
 
     async def async_wait(
         self,
         timeout: Optional[float] = None,
         *,
         on_progress: Optional[Callable[[Prediction], None]] = None,
+        strategy: Optional[WaitStrategy] = None,
     ) -> None:
         """Wait until the prediction finishes, without blocking the event loop."""
-        await async_wait_for_terminal_status(self, timeout, on_progress)
+        if self._wait_strategy(strategy) == "stream":
+            await async_follow_stream(self, timeout, on_progress)
+        else:
+            await async_wait_for_terminal_status(self, timeout, on_progress)
+
+    def _wait_strategy(self, strategy: Optional[WaitStrategy]) -> WaitStrategy:
+        from replicate.client import check_wait_strategy
+
+        if strategy is not None:
+            return check_wait_strategy(strategy)
+        return self._client.wait_strategy if self._client is not None else "poll"
 
     def reload(self) -> None:
         """Load this prediction from the server."""
@@ -275,10 +294,11 @@ class Predictions(Namespace):
         *,
         timeout: Optional[float] = None,
         on_progress: Optional[Callable[[Prediction], None]] = None,
+        strategy: Optional[WaitStrategy] = None,
     ) -> Prediction:
         """Get a prediction and wait until it finishes; TimeoutError after `timeout` seconds."""
         prediction = self.get(prediction_id)
-        prediction.wait(timeout, on_progress=on_progress)
+        prediction.wait(timeout, on_progress=on_progress, strategy=strategy)
         return prediction
 
     async def async_wait(
@@ -287,10 +307,11 @@ class Predictions(Namespace):
         *,
         timeout: Optional[float] = None,
         on_progress: Optional[Callable[[Prediction], None]] = None,
+        strategy: Optional[WaitStrategy] = None,
     ) -> Prediction:
         """Get a prediction and wait until it finishes, without blocking the event loop."""
         prediction = await self.async_get(prediction_id)
-        await prediction.async_wait(timeout, on_progress=on_progress)
+        await prediction.async_wait(timeout, on_progress=on_progress, strategy=strategy)
         return prediction
 
     def create(

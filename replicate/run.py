@@ -16,15 +16,20 @@ from typing import (
 
 from typing_extensions import Unpack
 
-from replicate._polling import TERMINAL_STATUSES
+from replicate._polling import (
+    TERMINAL_STATUSES,
+    async_iterate_stream_output,
+    has_stream,
+    iterate_stream_output,
+)
 from replicate.exceptions import ModelError
 from replicate.helpers import transform_output
 from replicate.identifier import resolve_ref
-from replicate.schema import is_iterator, output_schema
+from replicate.schema import is_iterator, output_schema, yields_text
 from replicate.version import Versions
 
 if TYPE_CHECKING:
-    from replicate.client import Client
+    from replicate.client import Client, WaitStrategy
     from replicate.identifier import ModelVersionIdentifier
     from replicate.model import Model
     from replicate.prediction import Prediction, Predictions
@@ -53,12 +58,18 @@ def run(
     version = target.version
     if target.version_to_fetch:
         version = Versions(client, model=target.model).get(target.version_to_fetch)
-    iterator = is_iterator(output_schema(version))
+    output = output_schema(version)
+    iterator = is_iterator(output)
     if not is_terminal(prediction):
+        strategy = target.strategy(client)
         if iterator:
-            items = _reporting(prediction.output_iterator(), prediction, target.on_progress)
+            if strategy == "stream" and has_stream(prediction) and yields_text(output):
+                source: Iterator[Any] = iterate_stream_output(prediction)
+            else:
+                source = prediction.output_iterator()
+            items = _reporting(source, prediction, target.on_progress)
             return _transformed(items, client, use_file_output)
-        prediction.wait(on_progress=target.on_progress)
+        prediction.wait(on_progress=target.on_progress, strategy=strategy)
     return finished_output(prediction, iterator, client, use_file_output)
 
 
@@ -79,12 +90,18 @@ async def async_run(
     version = target.version
     if target.version_to_fetch:
         version = await Versions(client, model=target.model).async_get(target.version_to_fetch)
-    iterator = is_iterator(output_schema(version))
+    output = output_schema(version)
+    iterator = is_iterator(output)
     if not is_terminal(prediction):
+        strategy = target.strategy(client)
         if iterator:
-            items = _async_reporting(prediction.async_output_iterator(), prediction, target.on_progress)
+            if strategy == "stream" and has_stream(prediction) and yields_text(output):
+                source: AsyncIterator[Any] = async_iterate_stream_output(prediction)
+            else:
+                source = prediction.async_output_iterator()
+            items = _async_reporting(source, prediction, target.on_progress)
             return _async_transformed(items, client, use_file_output)
-        await prediction.async_wait(on_progress=target.on_progress)
+        await prediction.async_wait(on_progress=target.on_progress, strategy=strategy)
     result = finished_output(prediction, iterator, client, use_file_output)
     if iterator and isinstance(result, Iterator):
         return _as_async_iterator(result)
@@ -110,6 +127,11 @@ class Target:
         self.on_progress: Optional[Callable[[Prediction], None]] = params.pop("on_progress", None)
         if self.on_progress is not None and not callable(self.on_progress):
             raise TypeError(f"on_progress must be callable, got {self.on_progress!r}")
+        self.wait_strategy: Optional[str] = params.pop("wait_strategy", None)
+        if self.wait_strategy is not None:
+            from replicate.client import check_wait_strategy
+
+            check_wait_strategy(self.wait_strategy)  # before anything is sent
         if default_wait:
             params.setdefault("wait", True)
         self.input = input or {}
@@ -119,6 +141,12 @@ class Target:
         self.version_to_fetch = (
             self.version_id if self.version is None and owner and name and self.version_id else None
         )
+
+    def strategy(self, client: Client) -> WaitStrategy:
+        """How to wait: this call's `wait_strategy`, else the client's."""
+        from replicate.client import check_wait_strategy
+
+        return check_wait_strategy(self.wait_strategy or client.wait_strategy)
 
     def create(self, client: Client) -> Prediction:
         """Create the prediction."""

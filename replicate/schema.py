@@ -55,6 +55,12 @@ def is_concatenate(output: Dict[str, Any]) -> bool:
     return is_iterator(output) and output.get("x-cog-array-display") == "concatenate"
 
 
+def yields_text(output: Dict[str, Any]) -> bool:
+    """Whether an iterator output's items are strings (text tokens or file URLs)."""
+    items = output.get("items")
+    return isinstance(items, dict) and items.get("type") == "string"
+
+
 def _output_of(schema: Any) -> Dict[str, Any]:
     # Schemas come from the network; a missing or odd-shaped level means "no hint", not a crash.
     node = schema

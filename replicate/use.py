@@ -460,7 +460,7 @@ class Run(_RunBase[O]):
         """
         if self._streaming:
             return self._output_iterator()
-        self._prediction.wait()
+        self._prediction.wait(strategy="stream")
         return self._finished_output()
 
     def logs(self) -> Optional[str]:
@@ -476,7 +476,7 @@ class AsyncRun(_RunBase[O]):
         """The output: an OutputIterator at once when streaming, else once the prediction ends."""
         if self._streaming:
             return self._output_iterator()
-        await self._prediction.async_wait()
+        await self._prediction.async_wait(strategy="stream")
         return self._finished_output()
 
     async def logs(self) -> Optional[str]:
