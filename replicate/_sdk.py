@@ -16,6 +16,7 @@ from replicate._transport import RetryTransport
 from replicate.client import _TRANSPORT_OPTIONS, DEFAULT_TIMEOUT, Client
 from replicate.file import PagedFiles
 from replicate.pagination import AsyncCursorURLPage, SyncCursorURLPage
+from replicate.resource import Namespace
 
 __all__ = ["AsyncReplicate", "DefaultAsyncHttpxClient", "DefaultHttpxClient", "Replicate"]
 
@@ -283,10 +284,18 @@ class AsyncView:
         self._target = target
 
     def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name, _MISSING)
+        view = async_view(value)
+        # A nested namespace or endpoint (`webhooks.default.secret`) is viewed in turn, even
+        # when an `async_` twin of the same name exists: `secret.get()` must stay reachable.
+        if view is not value:
+            return view
         twin = getattr(self._target, f"async_{name}", None)
         if twin is not None and callable(twin):
             return _awaitable(twin)
-        return async_view(getattr(self._target, name))
+        if value is _MISSING:
+            raise AttributeError(f"{type(self._target).__name__!r} object has no attribute {name!r}")
+        return value
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         # A callable endpoint such as `webhooks.default.secret()`.
@@ -297,12 +306,18 @@ class AsyncView:
 
 
 def async_view(value: Any) -> Any:
-    """Wrap namespaces and endpoints, which have `async_` twins; return anything else as it is."""
+    """Wrap namespaces and endpoints (which have `async_` twins, or hold namespaces that do);
+    return anything else as it is."""
     cls = type(value)
     has_twins = _HAS_ASYNC_TWINS.get(cls)
     if has_twins is None:
-        has_twins = _HAS_ASYNC_TWINS[cls] = any(name.startswith("async_") for name in dir(cls))
+        has_twins = _HAS_ASYNC_TWINS[cls] = issubclass(cls, Namespace) or any(
+            name.startswith("async_") for name in dir(cls)
+        )
     return AsyncView(value) if has_twins else value
+
+
+_MISSING = object()
 
 
 _HAS_ASYNC_TWINS: Dict[type, bool] = {}

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
 _HEAD_LIMIT = 64 * 1024
+_READ_TIMEOUT = 10.0
 
 
 @dataclass
@@ -97,7 +98,7 @@ class FaultProxy:
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
-                request = await _read_request(reader)
+                request = await asyncio.wait_for(_read_request(reader), _READ_TIMEOUT)
                 if request is None:
                     return
                 head, body, method, path = request
@@ -113,16 +114,23 @@ class FaultProxy:
                 writer.write(answer)
                 await writer.drain()
                 return writer.close()
-        except (ConnectionError, asyncio.IncompleteReadError):
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.TimeoutError):
             writer.close()
 
     async def _forward(self, head: bytes, body: bytes) -> bytes:
         upstream_reader, upstream_writer = await asyncio.open_connection(*self.upstream)
         upstream_writer.write(_with_connection_close(head) + body)
         await upstream_writer.drain()
-        answer = await upstream_reader.read()
+        # Read to EOF in bounded chunks: an unbounded read() to EOF sometimes never returned on
+        # Python 3.9, and a stalled peer should fail the test rather than hang it.
+        parts = []
+        while True:
+            part = await asyncio.wait_for(upstream_reader.read(65536), _READ_TIMEOUT)
+            if not part:
+                break
+            parts.append(part)
         upstream_writer.close()
-        return answer
+        return b"".join(parts)
 
 
 async def _close(server: asyncio.base_events.Server) -> None:
