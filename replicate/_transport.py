@@ -9,10 +9,21 @@ import logging
 import os
 import random
 import sys
+import threading
 import time
 import warnings
 from datetime import datetime, timezone
-from typing import Callable, Generator, Iterable, Optional, Tuple, Union
+from typing import (
+    Any,
+    AsyncIterator,
+    Callable,
+    Generator,
+    Iterable,
+    Iterator,
+    Optional,
+    Tuple,
+    Union,
+)
 
 import httpx
 
@@ -202,6 +213,93 @@ class _Attempts:
         if delay is None:
             return None
         return max(0.0, min(delay, self.policy._max_backoff_wait))
+
+
+class ConcurrencyLimit(httpx.AsyncBaseTransport, httpx.BaseTransport):
+    """Lets at most `limit` requests into the wrapped transport's connection pool at once.
+
+    Each request holds its slot until its response is closed, so streamed responses count.
+    Queueing here rather than inside the pool keeps thousands of concurrent calls on one
+    client from starving each other of connections (httpcore's queue scales badly).
+    """
+
+    def __init__(self, wrapped_transport: Union[httpx.BaseTransport, httpx.AsyncBaseTransport], limit: int) -> None:
+        self._wrapped_transport = wrapped_transport
+        self._limit = limit
+        self._sync_slots = threading.BoundedSemaphore(limit)
+        self._async_slots: Optional[asyncio.Semaphore] = None
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        assert isinstance(self._wrapped_transport, httpx.BaseTransport)
+        self._sync_slots.acquire()
+        try:
+            response = self._wrapped_transport.handle_request(request)
+        except BaseException:
+            self._sync_slots.release()
+            raise
+        return _holding_slot(response, self._sync_slots.release)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        assert isinstance(self._wrapped_transport, httpx.AsyncBaseTransport)
+        if self._async_slots is None:  # created inside the event loop that uses it
+            self._async_slots = asyncio.Semaphore(self._limit)
+        slots = self._async_slots
+        await slots.acquire()
+        try:
+            response = await self._wrapped_transport.handle_async_request(request)
+        except BaseException:
+            slots.release()
+            raise
+        return _holding_slot(response, slots.release)
+
+    def close(self) -> None:
+        if isinstance(self._wrapped_transport, httpx.BaseTransport):
+            self._wrapped_transport.close()
+
+    async def aclose(self) -> None:
+        if isinstance(self._wrapped_transport, httpx.AsyncBaseTransport):
+            await self._wrapped_transport.aclose()
+
+
+def _holding_slot(response: httpx.Response, release: Callable[[], None]) -> httpx.Response:
+    """Make the response give its slot back when closed (at once if it is already read)."""
+    if response.is_closed:
+        release()
+    else:
+        response.stream = _SlotHoldingStream(response.stream, release)
+    return response
+
+
+class _SlotHoldingStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A response body that gives its request's slot back when it is closed."""
+
+    def __init__(self, stream: Any, release: Callable[[], None]) -> None:
+        self._stream = stream
+        self._release: Optional[Callable[[], None]] = release
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._stream:
+            yield chunk
+
+    def close(self) -> None:
+        try:
+            self._stream.close()
+        finally:
+            self._give_back()
+
+    async def aclose(self) -> None:
+        try:
+            await self._stream.aclose()
+        finally:
+            self._give_back()
+
+    def _give_back(self) -> None:
+        release, self._release = self._release, None
+        if release is not None:
+            release()
 
 
 def parse_retry_after(value: Optional[str], now: Optional[datetime] = None) -> Optional[float]:

@@ -22,7 +22,13 @@ from typing import (
 
 import httpx
 
-from replicate._transport import APITokenAuth, RetryTransport, origin_of, token_from_environment
+from replicate._transport import (
+    APITokenAuth,
+    ConcurrencyLimit,
+    RetryTransport,
+    origin_of,
+    token_from_environment,
+)
 from replicate._version import __version__
 from replicate.account import Accounts
 from replicate.collection import Collections
@@ -53,6 +59,9 @@ T = TypeVar("T")
 DEFAULT_BASE_URL = "https://api.replicate.com"
 DEFAULT_TIMEOUT = httpx.Timeout(5.0, read=30.0, write=30.0, connect=5.0, pool=10.0)
 DEFAULT_POLL_INTERVAL = 0.5
+# Keep every pooled connection alive: closing "idle" ones while other threads pick them up
+# is what makes a sync client shared by many threads fail with EBADF in httpcore.
+DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
 
 # Options that configure the connection pool rather than the client; they go to the
 # transport we build, because httpx ignores them once a transport is given.
@@ -98,6 +107,7 @@ class Client:
         self._transport_options = {
             key: kwargs.pop(key) for key in list(kwargs) if key in _TRANSPORT_OPTIONS
         }
+        self._transport_options.setdefault("limits", DEFAULT_LIMITS)
         self._client_kwargs = kwargs
         self._retry_options: Dict[str, Any] = {}
         self._auth = APITokenAuth(self._token, origin_of(httpx.URL(self._base_url)))
@@ -129,7 +139,7 @@ class Client:
             with self._lock:
                 client = self._sync_client
                 if client is None:
-                    transport = self._transport or httpx.HTTPTransport(**self._transport_options)
+                    transport = self._transport or self._limited(httpx.HTTPTransport(**self._transport_options))
                     client = self._sync_client = httpx.Client(
                         transport=RetryTransport(wrapped_transport=transport, **self._retry_options),
                         **self._httpx_options(),
@@ -146,13 +156,18 @@ class Client:
         loop = asyncio.get_running_loop()
         client = self._async_clients.get(loop)
         if client is None:
-            transport = self._transport or httpx.AsyncHTTPTransport(**self._transport_options)
+            transport = self._transport or self._limited(httpx.AsyncHTTPTransport(**self._transport_options))
             client = httpx.AsyncClient(
                 transport=RetryTransport(wrapped_transport=transport, **self._retry_options),
                 **self._httpx_options(),
             )
             self._async_clients[loop] = client
         return client
+
+    def _limited(self, transport: T) -> Union[T, ConcurrencyLimit]:
+        """Queue requests before the pool, not in it (see ConcurrencyLimit)."""
+        limit = self._transport_options["limits"].max_connections
+        return ConcurrencyLimit(transport, limit) if limit else transport  # type: ignore[arg-type]
 
     def _httpx_options(self) -> Dict[str, Any]:
         options: Dict[str, Any] = {

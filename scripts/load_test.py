@@ -368,11 +368,15 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     print(table(outcomes))
     print()
-    pool = args.max_connections or 100
+    from replicate.client import DEFAULT_LIMITS
+
+    pool = args.max_connections or DEFAULT_LIMITS.max_connections
+    kept = args.max_connections or DEFAULT_LIMITS.max_keepalive_connections
+    origin = "the client's defaults" if args.max_connections is None else "--max-connections"
     print(
         f"- model sleep {args.min_delay}-{args.max_delay} s; emulator Prefer: wait hold up to "
-        f"{args.max_wait} s; client pool max_connections={pool}"
-        f"{', max_keepalive_connections=20 (httpx defaults)' if args.max_connections is None else ' (also kept alive)'}."
+        f"{args.max_wait} s; client pool max_connections={pool}, "
+        f"max_keepalive_connections={kept} ({origin})."
     )
     print(
         f"- RLIMIT_NOFILE soft/hard: {soft}/{hard}; emulator uvicorn limit_concurrency=10000, "

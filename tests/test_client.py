@@ -11,6 +11,7 @@ from typing import Any, Callable, Dict, List
 import httpx
 import pytest
 
+from replicate._transport import ConcurrencyLimit
 from replicate.client import DEFAULT_TIMEOUT, Client, RetryTransport
 
 PREDICTION = {"id": "p1", "model": "a/b", "version": "v1", "status": "starting"}
@@ -156,10 +157,19 @@ def test_callers_transport_is_wrapped_in_retry_transport() -> None:
 
 def test_transport_options_configure_the_default_transport() -> None:
     client = Client(verify=False, http2=False)
-    transport = client._client._transport
-    assert isinstance(transport, RetryTransport)
-    assert isinstance(transport._wrapped_transport, httpx.HTTPTransport)
+    retry = client._client._transport
+    assert isinstance(retry, RetryTransport)
+    limit = retry._wrapped_transport
+    assert isinstance(limit, ConcurrencyLimit) and limit._limit == 100
+    assert isinstance(limit._wrapped_transport, httpx.HTTPTransport)
     client.close()
+
+
+def test_connection_limits_keep_every_connection_alive() -> None:
+    assert Client()._transport_options["limits"] == httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    mine = httpx.Limits(max_connections=5)
+    client = Client(limits=mine)
+    assert client._client._transport._wrapped_transport._limit == 5  # type: ignore[attr-defined]
 
 
 def test_token_never_in_repr_or_str() -> None:

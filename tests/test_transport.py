@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, List, Union
 
@@ -11,7 +12,7 @@ import httpx
 import pytest
 
 from replicate import _transport
-from replicate._transport import RetryTransport, parse_retry_after
+from replicate._transport import ConcurrencyLimit, RetryTransport, parse_retry_after
 
 Step = Union[httpx.Response, Exception]
 
@@ -240,3 +241,57 @@ def test_parse_retry_after_dates() -> None:
     now = datetime(2026, 11, 23, 12, 0, 0, tzinfo=timezone.utc)
     assert parse_retry_after("Mon, 23 Nov 2026 12:00:10 GMT", now=now) == 10.0
     assert parse_retry_after("Mon, 23 Nov 2026 11:00:00 GMT", now=now) == 0.0
+
+
+def test_concurrency_limit_holds_a_slot_until_the_response_is_closed() -> None:
+    # A streamed body, as real transports return: the slot is held until it is closed.
+    limited = ConcurrencyLimit(httpx.MockTransport(lambda request: httpx.Response(200, stream=httpx.ByteStream(b"x"))), 1)
+    first = limited.handle_request(httpx.Request("GET", "https://x.test"))
+    second_done = threading.Event()
+
+    def second() -> None:
+        limited.handle_request(httpx.Request("GET", "https://x.test")).close()
+        second_done.set()
+
+    thread = threading.Thread(target=second, daemon=True)
+    thread.start()
+    assert not second_done.wait(0.2)  # the only slot is held by the open response
+    first.close()
+    assert second_done.wait(5)
+
+
+def test_async_concurrency_limit_queues_before_the_pool() -> None:
+    active = 0
+    most = 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal active, most
+        active += 1
+        most = max(most, active)
+        await asyncio.sleep(0.01)
+        active -= 1
+        return httpx.Response(200, stream=httpx.ByteStream(b"x"))
+
+    limited = ConcurrencyLimit(httpx.MockTransport(handler), 3)
+
+    async def one() -> bytes:
+        response = await limited.handle_async_request(httpx.Request("GET", "https://x.test"))
+        body = await response.aread()
+        await response.aclose()
+        return body
+
+    async def main() -> List[bytes]:
+        return await asyncio.gather(*(one() for _ in range(20)))
+
+    assert asyncio.run(main()) == [b"x"] * 20
+    assert most == 3
+
+
+def test_failed_request_gives_its_slot_back() -> None:
+    def fail(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused")
+
+    limited = ConcurrencyLimit(httpx.MockTransport(fail), 1)
+    for _ in range(3):  # would block forever if a failure kept the slot
+        with pytest.raises(httpx.ConnectError):
+            limited.handle_request(httpx.Request("GET", "https://x.test"))
