@@ -80,6 +80,12 @@ class Files(Namespace):
         metadata: NotRequired[Dict[str, Any]]
         """Metadata to keep with the file."""
 
+        content: NotRequired[FileInput]
+        """The file, by the newer SDK's name (instead of the positional argument)."""
+
+        type: NotRequired[str]
+        """The MIME type, by the newer SDK's name."""
+
     def create(
         self,
         file: Optional[FileInput] = None,

@@ -49,6 +49,23 @@ class Page(BaseModel, Generic[T]):
     results: List[T]
     """The results on this page."""
 
+    _client: Optional[Client] = PrivateAttr(default=None)
+    _item_type: Any = PrivateAttr(default=None)
+
+    @property
+    def items(self) -> List[T]:
+        """The results on this page (the newer SDK's name)."""
+        return self.results
+
+    def has_next_page(self) -> bool:
+        """Whether there is a page after this one."""
+        return bool(self.next)
+
+    def get_next_page(self) -> Page[T]:
+        """Fetch the page after this one."""
+        client, operation = _next_page_operation(self)
+        return client._execute(operation)  # type: ignore[no-any-return]
+
     def __iter__(self) -> Iterator[T]:  # type: ignore[override]
         return iter(self.results)
 
@@ -96,22 +113,9 @@ class SyncCursorURLPage(Page[T], Generic[T]):
     """A page from a newer-style `Replicate` client: iterating it yields every item,
     fetching the following pages as needed. `results`/`items` hold this page only."""
 
-    _client: Optional[Client] = PrivateAttr(default=None)
-    _item_type: Any = PrivateAttr(default=None)
-
-    @property
-    def items(self) -> List[T]:
-        """The results on this page (the newer SDK's name)."""
-        return self.results
-
-    def has_next_page(self) -> bool:
-        """Whether there is a page after this one."""
-        return bool(self.next)
-
     def get_next_page(self) -> SyncCursorURLPage[T]:
         """Fetch the page after this one."""
-        client, operation = _next_page_operation(self)
-        return client._execute(operation)  # type: ignore[no-any-return]
+        return super().get_next_page()  # type: ignore[return-value]
 
     def iter_pages(self) -> Iterator[SyncCursorURLPage[T]]:
         """This page and every page after it."""
@@ -130,19 +134,7 @@ class AsyncCursorURLPage(Page[T], Generic[T]):
     """A page from `AsyncReplicate`: ``async for`` yields every item, fetching the following
     pages as needed. `results`/`items` hold this page only."""
 
-    _client: Optional[Client] = PrivateAttr(default=None)
-    _item_type: Any = PrivateAttr(default=None)
-
-    @property
-    def items(self) -> List[T]:
-        """The results on this page (the newer SDK's name)."""
-        return self.results
-
-    def has_next_page(self) -> bool:
-        """Whether there is a page after this one."""
-        return bool(self.next)
-
-    async def get_next_page(self) -> AsyncCursorURLPage[T]:
+    async def get_next_page(self) -> AsyncCursorURLPage[T]:  # type: ignore[override]
         """Fetch the page after this one."""
         client, operation = _next_page_operation(self)
         return await client._async_execute(operation)  # type: ignore[no-any-return]
@@ -178,9 +170,8 @@ def parse_page(item_type: Type[Any], client: Client) -> Callable[[httpx.Response
 
     def parse(response: httpx.Response) -> Page[Any]:
         page = page_type.model_validate_json(response.content, context={"client": client})
-        if isinstance(page, (SyncCursorURLPage, AsyncCursorURLPage)):
-            page._client = client
-            page._item_type = item_type
+        page._client = client
+        page._item_type = item_type
         return page  # type: ignore[no-any-return]
 
     return parse

@@ -231,8 +231,8 @@ def parse_text(response: httpx.Response) -> str:
 
 
 def parse_deleted(response: httpx.Response) -> bool:
-    """A delete operation's result, as in v0: True when the API answered 204."""
-    return response.status_code == 204
+    """A delete operation's result: True when the API accepted it (204, or 202 for versions)."""
+    return 200 <= response.status_code < 300
 
 
 def path_segment(argument: str, value: Any) -> str:
