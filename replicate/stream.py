@@ -132,15 +132,16 @@ class EventSource:
             """Take one line (without its line ending); return the event a blank line completes."""
             if not line:
                 return self._dispatch()
-            if line.startswith(":"):
-                return None  # a comment (servers send them as keep-alives)
             field, _, value = line.partition(":")
-            if value.startswith(" "):
+            if not field:
+                return None  # a comment (servers send them as keep-alives)
+            if value[:1] == " ":
                 value = value[1:]
-            if field == "event":
-                self.event = value
-            elif field == "data":
+            # Most frequent first: this runs for every line of the stream.
+            if field == "data":
                 self.data.append(value)
+            elif field == "event":
+                self.event = value
             elif field == "id":
                 if "\0" not in value:  # the standard ignores ids holding NUL
                     self.last_event_id = value
@@ -155,7 +156,7 @@ class EventSource:
             event, data, retry = self.event, self.data, self.retry
             self.dispatched_with_id = self._id_in_event
             self.dispatched_event_id = self.last_event_id
-            self.discard_event()
+            self.event, self.data, self.retry, self._id_in_event = None, [], None, False
             # The standard skips events without data; Replicate's `done` may come without.
             if not data and event is None:
                 return None
@@ -222,42 +223,31 @@ class SSEParser:
         """The events completed by this chunk, each with whether it carried its own id."""
         if not chunk:
             return []
-        if self._after_cr and chunk.startswith(b"\n"):
+        if self._after_cr and chunk[:1] == b"\n":
             chunk = chunk[1:]  # the LF of a CRLF split across chunks
         self._after_cr = False
-        events: List[Tuple[ServerSentEvent, bool]] = []
         buffer = self._buffer
         buffer += chunk
-        start, length = 0, len(buffer)
-        # Each search runs once per separator found, not once per line: chunks may be large.
-        cr, lf = buffer.find(b"\r"), buffer.find(b"\n")
-        while True:
-            if 0 <= cr < start:
-                cr = buffer.find(b"\r", start)
-            if 0 <= lf < start:
-                lf = buffer.find(b"\n", start)
-            if cr < 0 and lf < 0:
-                break
-            end = lf if cr < 0 or 0 <= lf < cr else cr
-            line = bytes(buffer[start:end])
-            start = end + 1
-            if end == cr:
-                if start < length and buffer[start] == 0x0A:  # CRLF
-                    start += 1
-                elif start == length:
-                    self._after_cr = True
-            event = self._line(line)
-            if event is not None:
-                events.append((event, self.decoder.dispatched_with_id))
-        del buffer[:start]
-        return events
-
-    def _line(self, raw: bytes) -> Optional[ServerSentEvent]:
-        line = raw.decode("utf-8", "replace")
+        # Decode every complete line at once: per-line searching and decoding is what costs.
+        last = max(buffer.rfind(b"\n"), buffer.rfind(b"\r"))
+        if last < 0:
+            return []
+        self._after_cr = last == len(buffer) - 1 and buffer[last] == 0x0D
+        text = buffer[: last + 1].decode("utf-8", "replace")
+        del buffer[: last + 1]
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
         if not self._started:
             self._started = True
-            line = line.removeprefix("\ufeff")  # a byte order mark may open the stream
-        return self.decoder.decode(line)
+            if text.startswith("\ufeff"):
+                text = text[1:]  # a byte order mark may open the stream
+        decoder = self.decoder
+        events: List[Tuple[ServerSentEvent, bool]] = []
+        for line in text.split("\n")[:-1]:
+            event = decoder.decode(line)
+            if event is not None:
+                events.append((event, decoder.dispatched_with_id))
+        return events
 
 
 def check_event(event: ServerSentEvent, prediction: Optional[Prediction]) -> None:
@@ -460,22 +450,23 @@ class PredictionStream:
     def feed(self, chunk: bytes) -> List[ServerSentEvent]:
         """The new events in a chunk, without repeats, up to and including an `error` event."""
         events = []
+        seen_ids, delivered = self.seen_ids, self.outputs_delivered
         for event, has_id in self.parser.feed_with_ids(chunk):
             if has_id:
-                if event.id in self.seen_ids:
+                if event.id in seen_ids:
                     continue
-                self.seen_ids.add(event.id)
-            self.failures = 0
-            if event.event == ServerSentEvent.EventType.ERROR:
-                # The events before it still reach the caller; the reader raises at this one.
-                events.append(event)
-                break
-            if event.event == ServerSentEvent.EventType.OUTPUT:
-                self.outputs_delivered.append(event.data)
+                seen_ids.add(event.id)
+            kind = event.event
             events.append(event)
-            if event.event == ServerSentEvent.EventType.DONE:
+            if kind == "output":
+                delivered.append(event.data)
+            elif kind == "error":
+                break  # the events before it still reach the caller; the reader raises at this one
+            elif kind == "done":
                 self.done = True
                 break
+        if events:
+            self.failures = 0
         return events
 
     def dropped(self, exc: Optional[Exception]) -> None:
