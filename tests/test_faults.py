@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import hashlib
+import logging
+import random
 import time
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -22,6 +25,7 @@ from replicate.emulator import ConcatenateIterator, Emulator
 from replicate.exceptions import (
     InternalServerError,
     ModelError,
+    ReplicateError,
     UnexpectedResponseError,
 )
 from replicate.prediction import Prediction
@@ -45,6 +49,11 @@ def tokens(words: int = 20, delay: float = 0.01) -> ConcatenateIterator[str]:
         yield f"w{i} "
 
 
+def blob(size: int = 2_000_000, seed: int = 7) -> bytes:
+    """Returns `size` reproducible random bytes, served as a file."""
+    return random.Random(seed).randbytes(size)
+
+
 def sleepy(seconds: float = 0.3) -> str:
     """Sleeps, then answers."""
     time.sleep(seconds)
@@ -57,6 +66,7 @@ def emulator() -> Iterator[Emulator]:
     emu.add_model("faults/count-up", count_up)
     emu.add_model("faults/tokens", tokens)
     emu.add_model("faults/sleepy", sleepy)
+    emu.add_model("faults/blob", blob)
     yield emu
     emu.stop()
 
@@ -459,3 +469,67 @@ def test_malformed_ref_names_the_ref(emu: Emulator, mode: str) -> None:
         call(mode, lambda: client.models.predictions.create("not a ref", {}), lambda: client.models.predictions.async_create("not a ref", {}))
     assert emu.stats.requests == []
 
+
+
+# --- streams and downloads cut mid-way ----------------------------------------------------------
+
+
+def stream_texts(client: Client, mode: str, ref: str, input: Any) -> List[Any]:
+    if mode == "sync":
+        return list(client.stream(ref, input=input))
+
+    async def gather() -> List[Any]:
+        return [event async for event in await client.async_stream(ref, input)]
+
+    return asyncio.run(gather())
+
+
+@modes
+def test_stream_cut_at_random_events_three_times_in_a_row(emu: Emulator, mode: str) -> None:
+    cut_after = random.Random(mode).randint(2, 8)
+    rule = emu.faults.cut_stream(after_events=cut_after, times=3)
+    with bounded(20):
+        events = stream_texts(client_for(emu.base_url), mode, "faults/tokens", {"words": 20})
+    outputs = [event for event in events if event.event == "output"]
+    assert "".join(str(event) for event in outputs) == "".join(f"w{i} " for i in range(20))
+    assert len({event.id for event in outputs}) == len(outputs) == 20  # none lost, none repeated
+    assert rule.fired == 3
+    assert emu.stats.predictions_created == 1
+
+
+@modes
+@pytest.mark.parametrize("range_support", [True, False])
+def test_download_cut_at_half_resumes_with_identical_bytes(
+    emu: Emulator, mode: str, range_support: bool
+) -> None:
+    expected = hashlib.sha256(blob()).hexdigest()
+    client = client_for(emu.base_url)
+    output = call(
+        mode,
+        lambda: client.run("faults/blob", input={}),
+        lambda: client.async_run("faults/blob", input={}),
+    )
+    emu.delivery_supports_range = range_support
+    rule = emu.faults.cut_download(at_fraction=0.5)
+    try:
+        with bounded(20):
+            data = call(mode, output.read, output.aread)
+    finally:
+        emu.delivery_supports_range = True
+    assert rule.fired == 1
+    assert hashlib.sha256(data).hexdigest() == expected
+    # One cut download, one resumption: by Range (206) or, without Range support, a restart.
+    downloads = [r for r in emu.stats.delivery_requests if r.path.startswith("/delivery/")]
+    assert len(downloads) == 2
+    assert "range" in {k.lower() for k in downloads[1].headers}
+    assert emu.stats.predictions_created == 1
+
+
+def test_token_never_reaches_log_records(emu: Emulator, caplog: pytest.LogCaptureFixture) -> None:
+    emu.faults.add("GET", "/v1/predictions/*", 503, times=2)
+    client = client_for(emu.base_url)
+    with caplog.at_level(logging.DEBUG):
+        with pytest.raises(ReplicateError):
+            client.predictions.get("missing")
+    assert any("retrying GET" in record.getMessage() for record in caplog.records)
+    assert all(TOKEN not in record.getMessage() for record in caplog.records)
