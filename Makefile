@@ -21,7 +21,7 @@ lint: venv
 	$(BIN)/mypy
 
 demo: venv
-	$(BIN)/python -m replicate.emulator.demo
+	$(BIN)/python -m replicate.emulator --port 0 -- $(BIN)/python examples/quickstart.py
 
 bench: venv
 	$(BIN)/python benchmarks/run.py

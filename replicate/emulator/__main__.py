@@ -1,9 +1,16 @@
-"""Command line: ``python -m replicate.emulator --port 8000 --token r8_test``."""
+"""Command line: ``python -m replicate.emulator --port 8000 --token r8_test``.
+
+With a command after ``--``, the emulator serves only while that command runs, with
+REPLICATE_API_TOKEN and REPLICATE_BASE_URL pointing at it:
+``python -m replicate.emulator --port 0 -- python examples/quickstart.py``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
+import subprocess
 import sys
 import threading
 from typing import List, Optional
@@ -43,6 +50,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         default=60.0,
         help="longest Prefer: wait hold in seconds (default 60)",
     )
+    parser.add_argument(
+        "command",
+        nargs=argparse.REMAINDER,
+        help="after --, a command to run against the emulator; the emulator stops when it ends",
+    )
     return parser.parse_args(argv)
 
 
@@ -59,6 +71,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         max_wait_seconds=args.max_wait,
     )
     emulator.start()
+    command = [part for part in args.command if part != "--"] if args.command else []
+    if command:
+        return _run_against(emulator, command)
     print(f"Replicate emulator serving the API at {emulator.base_url}/v1", flush=True)
     print(f"Files and streams are served from {emulator.delivery_url}", flush=True)
     print(f"  export REPLICATE_BASE_URL={emulator.base_url}", flush=True)
@@ -78,6 +93,18 @@ def main(argv: Optional[List[str]] = None) -> int:
         emulator.stop()
         print("Emulator stopped.", flush=True)
     return 0
+
+
+def _run_against(emulator: Emulator, command: List[str]) -> int:
+    """Run `command` with the client environment pointing at the emulator; its exit code."""
+    environment = dict(os.environ, REPLICATE_BASE_URL=emulator.base_url)
+    if emulator.token:
+        environment["REPLICATE_API_TOKEN"] = emulator.token
+    print(f"Emulator running at {emulator.base_url} for: {' '.join(command)}", flush=True)
+    try:
+        return subprocess.call(command, env=environment)
+    finally:
+        emulator.stop()
 
 
 if __name__ == "__main__":

@@ -144,6 +144,12 @@ class Emulator:
         self.scheduler.stop()
         self._cleanup()
 
+    def client(self, **kwargs: Any) -> Any:
+        """A `replicate.Client` for this emulator (keyword arguments go to the Client)."""
+        from replicate.client import Client
+
+        return Client(api_token=self.token, base_url=self.base_url, **kwargs)
+
     def __enter__(self) -> Emulator:
         return self.start()
 
