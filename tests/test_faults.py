@@ -18,10 +18,9 @@ from typing import Any, Awaitable, Callable, Iterator, List, TypeVar
 
 import httpx
 import pytest
-from faultproxy import FaultProxy
 
 from replicate.client import Client
-from replicate.emulator import ConcatenateIterator, Emulator
+from replicate.emulator import ConcatenateIterator, Emulator, FaultProxy
 from replicate.exceptions import (
     InternalServerError,
     ModelError,
@@ -257,7 +256,7 @@ def test_connection_refused_then_up(emu: Emulator, proxy: FaultProxy, mode: str)
 
 @modes
 def test_reset_after_post_was_written_is_not_retried(emu: Emulator, proxy: FaultProxy, mode: str) -> None:
-    proxy.add("reset_after_forward", "POST", "/v1/models/*")
+    proxy.drop_after("POST", "/v1/models/*")
     with bounded(10), pytest.raises(httpx.TransportError):
         create_hello(client_for(proxy.url), mode)
     time.sleep(0.1)
@@ -268,7 +267,7 @@ def test_reset_after_post_was_written_is_not_retried(emu: Emulator, proxy: Fault
 def test_get_dropped_before_any_response_is_retried(emu: Emulator, proxy: FaultProxy, mode: str) -> None:
     client = client_for(proxy.url)
     created = create_hello(client, mode, wait=True)
-    proxy.add("drop", "GET", "/v1/predictions/*", times=2)
+    proxy.drop_before("GET", "/v1/predictions/*", times=2)
     with bounded(10):
         fetched = call(mode, lambda: client.predictions.get(created.id), lambda: client.predictions.async_get(created.id))
     assert fetched.id == created.id
@@ -278,7 +277,7 @@ def test_get_dropped_before_any_response_is_retried(emu: Emulator, proxy: FaultP
 @modes
 def test_post_dropped_before_forwarding_is_not_retried(emu: Emulator, proxy: FaultProxy, mode: str) -> None:
     # The client cannot tell this from a crash after the server acted, so it must not repeat it.
-    proxy.add("drop", "POST", "/v1/models/*")
+    proxy.drop_before("POST", "/v1/models/*")
     with bounded(10), pytest.raises(httpx.TransportError):
         create_hello(client_for(proxy.url), mode)
     assert emu.stats.predictions_created == 0
@@ -289,7 +288,7 @@ def test_wait_survives_resets_while_polling(emu: Emulator, proxy: FaultProxy, mo
     client = client_for(proxy.url)
     client._retry_options["max_attempts"] = 1  # polling itself must carry on
     prediction = create_hello_slow(client, mode)
-    proxy.add("reset_after_forward", "GET", "/v1/predictions/*", times=3)
+    proxy.drop_after("GET", "/v1/predictions/*", times=3)
     with bounded(15):
         wait_for(client, mode, prediction)
     assert prediction.output == "slept 0.3"
@@ -528,8 +527,7 @@ def test_download_cut_at_half_resumes_with_identical_bytes(
 def test_token_never_reaches_log_records(emu: Emulator, caplog: pytest.LogCaptureFixture) -> None:
     emu.faults.add("GET", "/v1/predictions/*", 503, times=2)
     client = client_for(emu.base_url)
-    with caplog.at_level(logging.DEBUG):
-        with pytest.raises(ReplicateError):
-            client.predictions.get("missing")
+    with caplog.at_level(logging.DEBUG), pytest.raises(ReplicateError):
+        client.predictions.get("missing")
     assert any("retrying GET" in record.getMessage() for record in caplog.records)
     assert all(TOKEN not in record.getMessage() for record in caplog.records)

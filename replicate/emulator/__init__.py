@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from .emulator import Emulator
 from .faults import FaultRule, Faults
+from .proxy import FaultProxy, ProxyRule
 from .schema import ConcatenateIterator, Input
 from .stats import RequestRecord, Stats
 from .webhooks import WebhookDelivery
@@ -21,9 +22,11 @@ from .webhooks import WebhookDelivery
 __all__ = [
     "ConcatenateIterator",
     "Emulator",
+    "FaultProxy",
     "FaultRule",
     "Faults",
     "Input",
+    "ProxyRule",
     "RequestRecord",
     "Stats",
     "WebhookDelivery",

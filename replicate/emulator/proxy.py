@@ -1,11 +1,20 @@
-"""A TCP proxy on 127.0.0.1 that misbehaves on purpose, for connection-level fault tests.
+"""Connection faults: a TCP proxy on 127.0.0.1 that misbehaves on purpose.
 
-It sits in front of a server (the emulator) and, for requests matching a rule, can:
+The emulator's own fault controls (``emu.faults``) shape HTTP answers; faults below HTTP
+need something between the client and the server. Put a `FaultProxy` in front of the
+emulator and point the client at ``proxy.url``::
 
-- ``drop``: reset the connection after reading the request, without forwarding it, so the
-  server never sees it;
-- ``reset_after_forward``: forward the request, let the server answer, then reset the
-  connection before a byte of the answer reaches the client (the server has acted);
+    with Emulator() as emu, FaultProxy(emu.base_url) as proxy:
+        client = replicate.Client(api_token=emu.token, base_url=proxy.url)
+        proxy.drop_before("POST", "/v1/predictions")      # the server never sees it
+        proxy.drop_after("GET", "/v1/predictions/*", times=2)  # the server answered; the client never hears
+
+For requests matching a rule it can:
+
+- ``drop`` (`drop_before`): reset the connection after reading the request, without
+  forwarding it, so the server never sees it;
+- ``reset_after_forward`` (`drop_after`): forward the request, let the server answer, then
+  reset the connection before a byte of the answer reaches the client (the server has acted);
 - be ``paused`` so new connections are refused, then ``resumed`` on the same port.
 
 Every request is forwarded on its own upstream connection with ``Connection: close``.
@@ -75,6 +84,14 @@ class FaultProxy:
         rule = ProxyRule(action, method, path, times)
         self.rules.append(rule)
         return rule
+
+    def drop_before(self, method: str = "*", path: str = "*", times: int = 1) -> ProxyRule:
+        """Reset matching connections before the server reads the request."""
+        return self.add("drop", method, path, times)
+
+    def drop_after(self, method: str = "*", path: str = "*", times: int = 1) -> ProxyRule:
+        """Let the server answer matching requests, then reset before the client hears it."""
+        return self.add("reset_after_forward", method, path, times)
 
     def pause(self) -> None:
         """Stop listening: new connections are refused."""
