@@ -61,7 +61,7 @@ class Replicate(Client):
         base_url: Optional[str] = None,
         timeout: Timeout = None,
         max_retries: Optional[int] = None,
-        http_client: Optional[httpx.Client] = None,
+        http_client: Optional[Union[httpx.Client, httpx.AsyncClient]] = None,
         **kwargs: Any,
     ) -> None:
         self._init_args: Dict[str, Any] = dict(
@@ -78,7 +78,11 @@ class Replicate(Client):
         _configure_retries(self, max_retries)
         if http_client is not None:
             _adopt_user_agent(http_client, self._headers)
-            self._sync_client = http_client
+            self._use_http_client(http_client)
+
+    def _use_http_client(self, http_client: Any) -> None:
+        """Send through the caller's own httpx client."""
+        self._sync_client = http_client
 
     @property
     def files(self) -> PagedFiles:
@@ -143,8 +147,8 @@ class AsyncReplicate:
         http_client: Optional[httpx.AsyncClient] = None,
         **kwargs: Any,
     ) -> None:
-        self._init_args: Dict[str, Any] = dict(
-            bearer_token=bearer_token,
+        self._client = _AsyncCore(
+            bearer_token,
             api_token=api_token,
             base_url=base_url,
             timeout=timeout,
@@ -152,13 +156,7 @@ class AsyncReplicate:
             http_client=http_client,
             **kwargs,
         )
-        kwargs.setdefault("wait_strategy", "stream")
-        self._client = _AsyncCore(bearer_token or api_token, base_url=base_url, timeout=_timeout(timeout), **kwargs)
-        _configure_retries(self._client, max_retries)
-        self._http_client = http_client
-        if http_client is not None:
-            _adopt_user_agent(http_client, self._client._headers)
-            self._client._fixed_async_client = http_client
+        self._init_args = self._client._init_args
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -235,17 +233,14 @@ class AsyncReplicate:
         await self.close()
 
 
-class _AsyncCore(Client):
-    """The `Client` behind an AsyncReplicate: newer-style pages, optionally a caller's httpx client."""
+class _AsyncCore(Replicate):
+    """The client behind an AsyncReplicate: async pages, optionally a caller's httpx client."""
 
-    _newer_style = True
-    _page_class = AsyncCursorURLPage
+    _page_class = AsyncCursorURLPage  # type: ignore[assignment]
     _fixed_async_client: Optional[httpx.AsyncClient] = None
 
-    @property
-    def files(self) -> PagedFiles:
-        """Namespace for files; `list()` pages through every file."""
-        return PagedFiles(client=self)
+    def _use_http_client(self, http_client: Any) -> None:
+        self._fixed_async_client = http_client
 
     @property
     def _async_client(self) -> httpx.AsyncClient:

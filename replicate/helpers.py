@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import html
 import io
 import logging
@@ -20,6 +21,7 @@ from typing import (
     AsyncIterator,
     Dict,
     Generator,
+    Iterator,
     List,
     Literal,
     Mapping,
@@ -52,18 +54,18 @@ def encode_json(
     Several files in one input upload concurrently. An unreadable file or a value that
     JSON cannot carry raises an error naming its place, e.g. ``input['images'][1]``.
     """
-    encoded, files = _collect_files(obj, argument)
-    if not files:
-        return encoded
-    strategy = _check_strategy(file_encoding_strategy)
-    if strategy == "base64":
-        values = [base64_encode_file(file) for _, file in files]
-    elif len(files) == 1:
-        values = [_upload(client, files[0])]
-    else:
-        with ThreadPoolExecutor(max_workers=min(MAX_CONCURRENT_UPLOADS, len(files))) as pool:
-            values = list(pool.map(lambda item: _upload(client, item), files))
-    return _fill_slots(encoded, values)
+    with _files_in(obj, argument) as (encoded, files):
+        if not files:
+            return encoded
+        strategy = _check_strategy(file_encoding_strategy)
+        if strategy == "base64":
+            values = [base64_encode_file(file) for _, file in files]
+        elif len(files) == 1:
+            values = [_upload(client, files[0])]
+        else:
+            with ThreadPoolExecutor(max_workers=min(MAX_CONCURRENT_UPLOADS, len(files))) as pool:
+                values = list(pool.map(lambda item: _upload(client, item), files))
+        return _fill_slots(encoded, values)
 
 
 async def async_encode_json(
@@ -74,21 +76,21 @@ async def async_encode_json(
     argument: str = "input",
 ) -> Any:
     """Return `obj` ready to send as JSON, uploading its files concurrently with asyncio."""
-    encoded, files = _collect_files(obj, argument)
-    if not files:
-        return encoded
-    strategy = _check_strategy(file_encoding_strategy)
-    if strategy == "base64":
-        values = [base64_encode_file(file) for _, file in files]
-    else:
-        limit = asyncio.Semaphore(MAX_CONCURRENT_UPLOADS)
+    with _files_in(obj, argument) as (encoded, files):
+        if not files:
+            return encoded
+        strategy = _check_strategy(file_encoding_strategy)
+        if strategy == "base64":
+            values = [base64_encode_file(file) for _, file in files]
+        else:
+            limit = asyncio.Semaphore(MAX_CONCURRENT_UPLOADS)
 
-        async def upload(item: Tuple[str, Any]) -> str:
-            async with limit:
-                return await _async_upload(client, item)
+            async def upload(item: Tuple[str, Any]) -> str:
+                async with limit:
+                    return await _async_upload(client, item)
 
-        values = list(await asyncio.gather(*(upload(item) for item in files)))
-    return _fill_slots(encoded, values)
+            values = list(await asyncio.gather(*(upload(item) for item in files)))
+        return _fill_slots(encoded, values)
 
 
 def base64_encode_file(file: io.IOBase) -> str:
@@ -123,7 +125,18 @@ class _FileSlot:
         self.index = index
 
 
-def _collect_files(obj: Any, where: str) -> Tuple[Any, List[Tuple[str, Any]]]:
+@contextlib.contextmanager
+def _files_in(obj: Any, where: str) -> Iterator[Tuple[Any, List[Tuple[str, Any]]]]:
+    """`_collect_files`, closing the files it opened from paths when done (or on failure)."""
+    opened: List[Any] = []
+    try:
+        yield _collect_files(obj, where, opened)
+    finally:
+        for file in opened:
+            file.close()
+
+
+def _collect_files(obj: Any, where: str, opened: List[Any]) -> Tuple[Any, List[Tuple[str, Any]]]:
     """Copy `obj` with files replaced by slots; return the copy and the (place, file) list."""
     files: List[Tuple[str, Any]] = []
 
@@ -144,6 +157,8 @@ def _collect_files(obj: Any, where: str) -> Tuple[Any, List[Tuple[str, Any]]]:
         if isinstance(value, FileOutput):
             return value.url  # one model's output as another's input: no download, no upload
         file = _as_file(value, place)
+        if isinstance(value, Path):
+            opened.append(file)  # ours to close; the caller's own file objects stay open
         if file is not None:
             files.append((place, file))
             return _FileSlot(len(files) - 1)

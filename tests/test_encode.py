@@ -208,3 +208,26 @@ def test_base64_encode_file_and_content_type(tmp_path: Path) -> None:
         assert base64_encode_file(handle) == "data:application/json;base64," + base64.b64encode(b'{"k": 1}').decode()
     assert guess_content_type(io.BytesIO(b"")) == "application/octet-stream"
     assert base64_encode_file(io.StringIO("hé")) == "data:application/octet-stream;base64," + base64.b64encode("hé".encode()).decode()
+
+
+def test_files_opened_from_paths_are_closed_and_callers_files_are_not(
+    mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: List[Any] = []
+    real_open = Path.open
+
+    def recording_open(self: Path, *args: Any, **kwargs: Any) -> Any:
+        handle = real_open(self, *args, **kwargs)
+        opened.append(handle)
+        return handle
+
+    monkeypatch.setattr(Path, "open", recording_open)
+    (tmp_path / "a.bin").write_bytes(b"1")
+    (tmp_path / "b.bin").write_bytes(b"2")
+    mine = io.BytesIO(b"3")
+    encode(mode, {"a": tmp_path / "a.bin", "b": [tmp_path / "b.bin", mine]}, Uploads().client())
+    assert len(opened) == 2 and all(handle.closed for handle in opened)
+    assert not mine.closed
+    with pytest.raises(TypeError, match=r"input\['z'\]"):  # a failure later in the walk closes them too
+        encode(mode, {"a": tmp_path / "a.bin", "z": object()}, Uploads().client())
+    assert all(handle.closed for handle in opened)
