@@ -213,6 +213,8 @@ def test_base64_encode_file_and_content_type(tmp_path: Path) -> None:
 def test_files_opened_from_paths_are_closed_and_callers_files_are_not(
     mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    (tmp_path / "a.bin").write_bytes(b"1")
+    (tmp_path / "b.bin").write_bytes(b"2")
     opened: List[Any] = []
     real_open = Path.open
 
@@ -222,8 +224,6 @@ def test_files_opened_from_paths_are_closed_and_callers_files_are_not(
         return handle
 
     monkeypatch.setattr(Path, "open", recording_open)
-    (tmp_path / "a.bin").write_bytes(b"1")
-    (tmp_path / "b.bin").write_bytes(b"2")
     mine = io.BytesIO(b"3")
     encode(mode, {"a": tmp_path / "a.bin", "b": [tmp_path / "b.bin", mine]}, Uploads().client())
     assert len(opened) == 2 and all(handle.closed for handle in opened)
