@@ -461,7 +461,9 @@ class Emulator:
         prediction = Prediction(
             id=prediction_id,
             model=model.full_name,
-            version="hidden" if hide_version else version.id,
+            # Official models run without a version; the live API then reports a deployment-
+            # style id ("dp-..."), which also satisfies the spec's oneOf where "hidden" cannot.
+            version=official_version_id(version.id) if hide_version else version.id,
             input=inputs,
             urls=self._job_urls(
                 "predictions", prediction_id, self._stream_path(version, prediction_id)
@@ -657,3 +659,8 @@ class Emulator:
                 raise ValueError(f"delivery file {path} does not exist")
             return pathlib.Path(delivered.path)
         return None
+
+
+def official_version_id(version_id: str) -> str:
+    """The version an official model's prediction reports: "dp-" and 32 hex digits."""
+    return "dp-" + version_id[:32]

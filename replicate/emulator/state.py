@@ -277,6 +277,9 @@ class Training(Job):
         """Serialize like the live API, adding the destination."""
         body = super().to_json()
         body["destination"] = self.destination
+        if body.get("output") is None:
+            # The spec's training output is an object, not nullable: omit it until there is one.
+            body.pop("output", None)
         return body
 
 
@@ -452,7 +455,7 @@ def default_account() -> Dict[str, Any]:
         "type": "user",
         "username": "emulator",
         "name": "Emulator User",
-        "github_url": None,
+        "github_url": "https://github.com/replicate",
         "avatar_url": "https://avatars.githubusercontent.com/u/0",
     }
 
