@@ -22,6 +22,7 @@ from typing import (
     Any,
     AsyncIterator,
     Dict,
+    Iterable,
     Iterator,
     List,
     Optional,
@@ -130,42 +131,45 @@ class EventSource:
 
         def decode(self, line: str) -> Optional[ServerSentEvent]:
             """Take one line (without its line ending); return the event a blank line completes."""
-            if not line:
-                return self._dispatch()
-            field, _, value = line.partition(":")
-            if not field:
-                return None  # a comment (servers send them as keep-alives)
-            if value[:1] == " ":
-                value = value[1:]
-            # Most frequent first: this runs for every line of the stream.
-            if field == "data":
-                self.data.append(value)
-            elif field == "event":
-                self.event = value
-            elif field == "id":
-                if "\0" not in value:  # the standard ignores ids holding NUL
-                    self.last_event_id = value
-                    self._id_in_event = True
-            elif field == "retry" and value.isascii() and value.isdigit():
-                self.retry = self.reconnection_delay = int(value)
-            return None
+            events = self.take((line,))
+            return events[0][0] if events else None
+
+        def take(self, lines: Iterable[str]) -> List[Tuple[ServerSentEvent, bool]]:
+            """Take lines (without line endings); return the events they complete, each with
+            whether it carried its own id. The one place that reads the fields."""
+            events: List[Tuple[ServerSentEvent, bool]] = []
+            # Locals, not attributes: this loop runs for every line of a stream.
+            event, data, retry, last_id, own_id = self.event, self.data, self.retry, self.last_event_id, self._id_in_event
+            for line in lines:
+                if not line:
+                    self.dispatched_event_id = last_id
+                    # The standard skips events without data; Replicate's `done` may come without.
+                    if data or event is not None:
+                        dispatched = ServerSentEvent(
+                            event=event or "message", data="\n".join(data), id=last_id or "", retry=retry
+                        )
+                        events.append((dispatched, own_id))
+                    self.dispatched_with_id = own_id
+                    event, data, retry, own_id = None, [], None, False
+                    continue
+                field, _, value = line.partition(":")
+                if not field:
+                    continue  # a comment (servers send them as keep-alives)
+                if value[:1] == " ":
+                    value = value[1:]
+                if field == "data":
+                    data.append(value)
+                elif field == "event":
+                    event = value
+                elif field == "id":
+                    if "\0" not in value:  # the standard ignores ids holding NUL
+                        last_id, own_id = value, True
+                elif field == "retry" and value.isascii() and value.isdigit():
+                    retry = self.reconnection_delay = int(value)
+            self.event, self.data, self.retry, self.last_event_id, self._id_in_event = event, data, retry, last_id, own_id
+            return events
 
         _id_in_event = False
-
-        def _dispatch(self) -> Optional[ServerSentEvent]:
-            event, data, retry = self.event, self.data, self.retry
-            self.dispatched_with_id = self._id_in_event
-            self.dispatched_event_id = self.last_event_id
-            self.event, self.data, self.retry, self._id_in_event = None, [], None, False
-            # The standard skips events without data; Replicate's `done` may come without.
-            if not data and event is None:
-                return None
-            return ServerSentEvent(
-                event=event or "message",
-                data="\n".join(data),
-                id=self.last_event_id or "",
-                retry=retry,
-            )
 
         def discard_event(self) -> None:
             """Drop the fields of an event not yet complete (its connection was cut)."""
@@ -241,13 +245,9 @@ class SSEParser:
             self._started = True
             if text.startswith("\ufeff"):
                 text = text[1:]  # a byte order mark may open the stream
-        decoder = self.decoder
-        events: List[Tuple[ServerSentEvent, bool]] = []
-        for line in text.split("\n")[:-1]:
-            event = decoder.decode(line)
-            if event is not None:
-                events.append((event, decoder.dispatched_with_id))
-        return events
+        lines = text.split("\n")
+        lines.pop()  # what follows the last line ending: nothing, since text ends with one
+        return self.decoder.take(lines)
 
 
 def check_event(event: ServerSentEvent, prediction: Optional[Prediction]) -> None:
