@@ -548,9 +548,9 @@ class Function(_FunctionBase, Generic[Input, Output]):
     def __call__(self, *args: Input.args, **inputs: Input.kwargs) -> Output:
         return self.create(*args, **inputs).output()
 
-    def create(self, *args: Input.args, **inputs: Input.kwargs) -> Run[Output]:
+    def create(self, *_: Input.args, **inputs: Input.kwargs) -> Run[Output]:
         """Start a prediction and return its Run without waiting for it."""
-        _check_no_positional(args)
+        _check_no_positional(_)
         resolution = self._resolve()
         path, version_id = resolution.endpoint()
         prediction = create_prediction(
@@ -582,9 +582,9 @@ class AsyncFunction(_FunctionBase, Generic[Input, Output]):
         run = await self.create(*args, **inputs)
         return await run.output()
 
-    async def create(self, *args: Input.args, **inputs: Input.kwargs) -> AsyncRun[Output]:
+    async def create(self, *_: Input.args, **inputs: Input.kwargs) -> AsyncRun[Output]:
         """Start a prediction and return its AsyncRun without waiting for it."""
-        _check_no_positional(args)
+        _check_no_positional(_)
         resolution = await self._resolve()
         path, version_id = resolution.endpoint()
         for iterator in _output_iterators_in(inputs):
