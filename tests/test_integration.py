@@ -12,15 +12,15 @@ import hashlib
 import io
 import itertools
 import pathlib
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, AsyncIterator, Callable, Dict, Iterator, List, Tuple
 
 import pytest
 
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
+
+from webhook_receiver import Receiver
 
 import replicate
 from replicate import Client
@@ -440,37 +440,6 @@ def test_file_inputs_round_trip(
 
 
 # --- webhooks -------------------------------------------------------------------------------
-
-
-class Receiver:
-    """A loopback HTTP server that records the webhooks POSTed to it."""
-
-    def __init__(self) -> None:
-        self.received: List[Tuple[Dict[str, str], bytes]] = []
-        self.arrived = threading.Event()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                receiver.arrived.set()
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        """Stop serving and release the port."""
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

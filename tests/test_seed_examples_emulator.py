@@ -13,16 +13,16 @@ from __future__ import annotations
 import asyncio
 import inspect
 import itertools
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
-from typing import Any, AsyncIterator, Dict, Iterator, List, Tuple, Union
+from typing import Any, AsyncIterator, Iterator, List, Union
 
 import httpx
 import pytest
 
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
+
+from webhook_receiver import Receiver
 
 import replicate
 from replicate import AsyncReplicate, Client, Replicate
@@ -52,34 +52,6 @@ def use_default_client(monkeypatch: pytest.MonkeyPatch, client: Client) -> None:
     """Make `client` the package's default client for one test, without creating (and then
     restoring) a default client built from this test's environment."""
     monkeypatch.setitem(vars(replicate), "default_client", client)
-
-
-class Receiver:
-    """A loopback server that accepts webhooks (the emulator delivers them for real)."""
-
-    def __init__(self) -> None:
-        self.received: List[Tuple[Dict[str, str], bytes]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/webhook"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture(scope="module")
