@@ -63,7 +63,7 @@ def run(
     if not is_terminal(prediction):
         strategy = target.strategy(client)
         if iterator:
-            if strategy == "stream" and has_stream(prediction) and yields_text(output):
+            if items_from_stream(strategy, prediction, output):
                 source: Iterator[Any] = iterate_stream_output(prediction)
             else:
                 source = prediction.output_iterator()
@@ -95,7 +95,7 @@ async def async_run(
     if not is_terminal(prediction):
         strategy = target.strategy(client)
         if iterator:
-            if strategy == "stream" and has_stream(prediction) and yields_text(output):
+            if items_from_stream(strategy, prediction, output):
                 source: AsyncIterator[Any] = async_iterate_stream_output(prediction)
             else:
                 source = prediction.async_output_iterator()
@@ -163,6 +163,14 @@ class Target:
         return await client.models.predictions.async_create(
             model=self.model, input=self.input, **self.params
         )
+
+
+def items_from_stream(strategy: str, prediction: Prediction, output: Dict[str, Any]) -> bool:
+    """Whether an iterator's items should come from the event stream rather than polling.
+
+    Only text items: the stream carries each item as text, so other types would lose theirs.
+    """
+    return strategy == "stream" and has_stream(prediction) and yields_text(output)
 
 
 def is_terminal(prediction: Prediction) -> bool:

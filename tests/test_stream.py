@@ -114,6 +114,19 @@ def collect(mode: str, client: Client, ref: Any = VERSION_ID, input: Optional[Di
     return asyncio.run(go())
 
 
+def collect_into(seen: List[ServerSentEvent], mode: str, client: Client) -> None:
+    """Stream VERSION_ID, appending each event as it arrives (so a raise keeps what came before)."""
+    if mode == "sync":
+        seen.extend(client.stream(VERSION_ID))
+        return
+
+    async def go() -> None:
+        async for e in await client.async_stream(VERSION_ID):
+            seen.append(e)
+
+    asyncio.run(go())
+
+
 def collect_prediction(mode: str, client: Client) -> List[ServerSentEvent]:
     if mode == "sync":
         return list(client.predictions.get("p1").stream())
@@ -240,15 +253,7 @@ def test_error_event_raises_streaming_error_with_the_detail(mode: str) -> None:
     )
     seen: List[ServerSentEvent] = []
     with pytest.raises(StreamingError) as excinfo:
-        if mode == "sync":
-            seen.extend(api.client().stream(VERSION_ID))
-        else:
-
-            async def go() -> None:
-                async for e in await api.client().async_stream(VERSION_ID):
-                    seen.append(e)
-
-            asyncio.run(go())
+        collect_into(seen, mode, api.client())
     error = excinfo.value
     assert isinstance(error, ModelError) and isinstance(error, RuntimeError)
     assert str(error) == "CUDA out of memory"
@@ -265,15 +270,7 @@ def test_output_before_an_error_in_the_same_chunk_is_delivered(mode: str) -> Non
     api = FakeAPI().on("POST", "/v1/predictions", prediction("starting")).on("GET", STREAM_PATH, sse(one_chunk))
     seen: List[ServerSentEvent] = []
     with pytest.raises(StreamingError, match="boom"):
-        if mode == "sync":
-            seen.extend(api.client().stream(VERSION_ID))
-        else:
-
-            async def go() -> None:
-                async for e in await api.client().async_stream(VERSION_ID):
-                    seen.append(e)
-
-            asyncio.run(go())
+        collect_into(seen, mode, api.client())
     assert [str(e) for e in seen] == ["first", "second"]
 
 
