@@ -292,7 +292,7 @@ def sse_decode(peer: str, p: Dict[str, Any]) -> Dict[str, Any]:
                 for line in response.iter_lines():
                     if not line:
                         if event is not None:
-                            yield event, "\n".join(data)
+                            yield event == "output", "\n".join(data)
                             if event == "done":
                                 return
                         event, data = None, []
@@ -307,14 +307,24 @@ def sse_decode(peer: str, p: Dict[str, Any]) -> Dict[str, Any]:
         prediction = client.predictions.get("fixed")
         prediction.urls = {**(prediction.urls or {}), "stream": url}
 
+        from replicate.stream import ServerSentEvent  # both clients have it; imported outside the timing
+
+        OUTPUT = ServerSentEvent.EventType.OUTPUT
+
         def events() -> Any:
             for event in prediction.stream():
-                yield event.event, event.data
+                yield event.event is OUTPUT, event.data
 
-    cpu, wall = cpu_seconds(), time.perf_counter()
-    count = sum(1 for kind, _ in events() if str(getattr(kind, "value", kind)) == "output")
-    cpu, wall = cpu_seconds() - cpu, time.perf_counter() - wall
-    return {"cpu_per_event_us": cpu / max(count, 1) * 1e6, "wall_s": wall, "events": count, "ok": count == n}
+    # One untimed pass warms up (imports, first connection); the best of the timed passes is
+    # the decoding cost with the least interference from the rest of a shared machine.
+    count = sum(1 for is_output, _ in events() if is_output)
+    passes = []
+    for _ in range(int(p.get("passes", 3))):
+        cpu, wall = cpu_seconds(), time.perf_counter()
+        count = sum(1 for is_output, _ in events() if is_output)
+        cpu, wall = cpu_seconds() - cpu, time.perf_counter() - wall
+        passes.append(cpu / max(count, 1) * 1e6)
+    return {"cpu_per_event_us": min(passes), "passes_us": passes, "wall_s": wall, "events": count, "ok": count == n}
 
 
 def large_output(peer: str, p: Dict[str, Any]) -> Dict[str, Any]:

@@ -27,7 +27,6 @@ from typing import (
     List,
     Optional,
     Set,
-    Tuple,
     Union,
 )
 
@@ -90,6 +89,10 @@ class ServerSentEvent(BaseModel):
         return self.data if self.event == ServerSentEvent.EventType.OUTPUT else ""
 
 
+# Validates a dict of an event's fields: ServerSentEvent(**fields) without the keyword unpacking.
+_make_event = ServerSentEvent.__pydantic_validator__.validate_python
+
+
 class StreamingError(ModelError, RuntimeError):
     """The stream reported that the prediction failed (an `error` event).
 
@@ -131,43 +134,49 @@ class EventSource:
 
         def decode(self, line: str) -> Optional[ServerSentEvent]:
             """Take one line (without its line ending); return the event a blank line completes."""
-            events = self.take((line,))
-            return events[0][0] if events else None
+            events = list(self.take((line,)))
+            return events[0] if events else None
 
-        def take(self, lines: Iterable[str]) -> List[Tuple[ServerSentEvent, bool]]:
-            """Take lines (without line endings); return the events they complete, each with
-            whether it carried its own id. The one place that reads the fields."""
-            events: List[Tuple[ServerSentEvent, bool]] = []
+        def take(self, lines: Iterable[str]) -> Iterator[ServerSentEvent]:
+            """Take lines (without line endings); yield the events they complete (each time,
+            `dispatched_with_id` says whether it carried its own id). The one place that reads
+            the fields.
+
+            Lazily: an event is made only when the previous one has been taken, so a chunk
+            of thousands of events never has them all alive at once (that costs the garbage
+            collector more than the decoding). The decoder's state is saved when the lines
+            run out or the iterator is closed.
+            """
             # Locals, not attributes: this loop runs for every line of a stream.
             event, data, retry, last_id, own_id = self.event, self.data, self.retry, self.last_event_id, self._id_in_event
-            for line in lines:
-                if not line:
-                    self.dispatched_event_id = last_id
+            make_event = _make_event
+            try:
+                for line in lines:
+                    if line:
+                        field, _, value = line.partition(":")
+                        if value[:1] == " ":
+                            value = value[1:]
+                        if field == "data":
+                            data.append(value)
+                        elif field == "event":
+                            event = value
+                        elif field == "id":
+                            if "\0" not in value:  # the standard ignores ids holding NUL
+                                last_id, own_id = value, True
+                        elif field == "retry" and value.isascii() and value.isdigit():
+                            retry = self.reconnection_delay = int(value)
+                        # Other fields are ignored; an empty one is a comment (a keep-alive).
+                        continue
+                    self.dispatched_event_id, self.dispatched_with_id = last_id, own_id
                     # The standard skips events without data; Replicate's `done` may come without.
                     if data or event is not None:
-                        dispatched = ServerSentEvent(
-                            event=event or "message", data="\n".join(data), id=last_id or "", retry=retry
-                        )
-                        events.append((dispatched, own_id))
-                    self.dispatched_with_id = own_id
-                    event, data, retry, own_id = None, [], None, False
-                    continue
-                field, _, value = line.partition(":")
-                if not field:
-                    continue  # a comment (servers send them as keep-alives)
-                if value[:1] == " ":
-                    value = value[1:]
-                if field == "data":
-                    data.append(value)
-                elif field == "event":
-                    event = value
-                elif field == "id":
-                    if "\0" not in value:  # the standard ignores ids holding NUL
-                        last_id, own_id = value, True
-                elif field == "retry" and value.isascii() and value.isdigit():
-                    retry = self.reconnection_delay = int(value)
-            self.event, self.data, self.retry, self.last_event_id, self._id_in_event = event, data, retry, last_id, own_id
-            return events
+                        fields = {"event": event or "message", "data": "\n".join(data), "id": last_id or "", "retry": retry}
+                        event, data, retry, own_id = None, [], None, False
+                        yield make_event(fields)
+                    else:
+                        retry, own_id = None, False
+            finally:
+                self.event, self.data, self.retry, self.last_event_id, self._id_in_event = event, data, retry, last_id, own_id
 
         _id_in_event = False
 
@@ -195,7 +204,7 @@ class EventSource:
 
     def __iter__(self) -> Iterator[ServerSentEvent]:
         for chunk in self.response.iter_bytes():
-            for event in self.parser.feed(chunk):
+            for event in self.parser.iter_events(chunk):
                 check_event(event, self.prediction)
                 yield event
                 if event.event == ServerSentEvent.EventType.DONE:
@@ -203,7 +212,7 @@ class EventSource:
 
     async def __aiter__(self) -> AsyncIterator[ServerSentEvent]:
         async for chunk in self.response.aiter_bytes():
-            for event in self.parser.feed(chunk):
+            for event in self.parser.iter_events(chunk):
                 check_event(event, self.prediction)
                 yield event
                 if event.event == ServerSentEvent.EventType.DONE:
@@ -221,12 +230,12 @@ class SSEParser:
 
     def feed(self, chunk: bytes) -> List[ServerSentEvent]:
         """The events completed by this chunk, in order."""
-        return [event for event, _ in self.feed_with_ids(chunk)]
+        return list(self.iter_events(chunk))
 
-    def feed_with_ids(self, chunk: bytes) -> List[Tuple[ServerSentEvent, bool]]:
-        """The events completed by this chunk, each with whether it carried its own id."""
+    def iter_events(self, chunk: bytes) -> Iterator[ServerSentEvent]:
+        """The events completed by this chunk, made one at a time as they are taken."""
         if not chunk:
-            return []
+            return iter(())
         if self._after_cr and chunk[:1] == b"\n":
             chunk = chunk[1:]  # the LF of a CRLF split across chunks
         self._after_cr = False
@@ -235,7 +244,7 @@ class SSEParser:
         # Decode every complete line at once: per-line searching and decoding is what costs.
         last = max(buffer.rfind(b"\n"), buffer.rfind(b"\r"))
         if last < 0:
-            return []
+            return iter(())
         self._after_cr = last == len(buffer) - 1 and buffer[last] == 0x0D
         text = buffer[: last + 1].decode("utf-8", "replace")
         del buffer[: last + 1]
@@ -341,10 +350,9 @@ def _stream_events(state: PredictionStream) -> Iterator[ServerSentEvent]:
                 if not state.connected(response):
                     break
                 for chunk in response.iter_bytes():
-                    for event in state.feed(chunk):
-                        check_event(event, state.prediction)
-                        yield event
+                    yield from state.feed(chunk)
                     if state.done:
+                        state.raise_failure()
                         return
             state.dropped(None)
         except httpx.TransportError as exc:
@@ -365,9 +373,9 @@ async def _async_stream_events(state: PredictionStream) -> AsyncIterator[ServerS
                     break
                 async for chunk in response.aiter_bytes():
                     for event in state.feed(chunk):
-                        check_event(event, state.prediction)
                         yield event
                     if state.done:
+                        state.raise_failure()
                         return
             state.dropped(None)
         except httpx.TransportError as exc:
@@ -397,6 +405,7 @@ class PredictionStream:
         self.url = url
         self.parser = SSEParser()
         self.done = False
+        self.error_event: Optional[ServerSentEvent] = None
         self.attempts = 0
         self.failures = 0
         self.polling = False
@@ -447,27 +456,34 @@ class PredictionStream:
             response=response,
         )
 
-    def feed(self, chunk: bytes) -> List[ServerSentEvent]:
-        """The new events in a chunk, without repeats, up to and including an `error` event."""
-        events = []
-        seen_ids, delivered = self.seen_ids, self.outputs_delivered
-        for event, has_id in self.parser.feed_with_ids(chunk):
-            if has_id:
+    def feed(self, chunk: bytes) -> Iterator[ServerSentEvent]:
+        """The new events in a chunk, without repeats, up to `done` or an `error` event.
+
+        Either one sets `done`; an `error` event is kept back for `raise_failure`.
+        """
+        seen_ids, delivered, decoder = self.seen_ids, self.outputs_delivered, self.parser.decoder
+        for event in self.parser.iter_events(chunk):
+            if decoder.dispatched_with_id:
                 if event.id in seen_ids:
                     continue
                 seen_ids.add(event.id)
+            self.failures = 0
             kind = event.event
-            events.append(event)
+            if kind == "error":
+                self.done, self.error_event = True, event
+                return
             if kind == "output":
                 delivered.append(event.data)
-            elif kind == "error":
-                break  # the events before it still reach the caller; the reader raises at this one
             elif kind == "done":
                 self.done = True
-                break
-        if events:
-            self.failures = 0
-        return events
+            yield event
+            if self.done:
+                return
+
+    def raise_failure(self) -> None:
+        """Raise StreamingError if the stream ended with an `error` event."""
+        if self.error_event is not None:
+            check_event(self.error_event, self.prediction)
 
     def dropped(self, exc: Optional[Exception]) -> None:
         """Record a connection that ended before `done`."""

@@ -15,6 +15,7 @@ from replicate.stream import (
     MAX_RECONNECTS,
     EventSource,
     ServerSentEvent,
+    SSEParser,
     StreamingError,
     _undelivered,
 )
@@ -501,3 +502,23 @@ def test_decoder_keeps_v0_attributes() -> None:
     assert dispatched is not None and summary([dispatched]) == [(OUTPUT, "5", "x")]
     assert decoder.decode("") is None  # nothing pending
     assert decoder.decode("id: a\0b") is None and decoder.last_event_id == "5"
+
+
+def test_parser_makes_each_event_when_it_is_taken() -> None:
+    parser = SSEParser()
+    events = parser.iter_events(b"id: 1\ndata: a\n\nid: 2\ndata: b\n\nid: 3\ndata: c\n\nid: 4\ndata: d")
+    first = next(events)
+    # Lazy: the events after the first are not made (nor their ids dispatched) yet.
+    assert (first.id, parser.decoder.dispatched_event_id) == ("1", "1")
+    assert [event.id for event in events] == ["2", "3"]
+    # The unfinished fourth event is kept for the next chunk.
+    assert summary(parser.feed(b"\n\n")) == [("message", "4", "d")]
+
+
+def test_decoder_state_is_saved_when_its_iterator_is_closed_early() -> None:
+    decoder = EventSource.Decoder()
+    events = decoder.take(["id: 1", "data: a", "", "event: logs", "data: b"])
+    assert next(events).id == "1"
+    events.close()  # the lines after the first event are dropped, the decoder stays consistent
+    assert (decoder.event, decoder.data, decoder.last_event_id) == (None, [], "1")
+    assert summary(list(decoder.take(["data: c", ""]))) == [("message", "1", "c")]
