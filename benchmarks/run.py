@@ -11,6 +11,7 @@ benchmarks/RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -26,7 +27,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 VENVS = os.path.join(HERE, ".venvs")
 WORK = os.path.join(HERE, ".work")
-PROJECT_PYTHON = sys.executable
+# The development venv (`make bench` runs in it): it runs the servers, whose emulator needs the
+# project's optional extras. Clients run in the clean venvs of `venv_packages`.
+DEV_PYTHON = sys.executable
 
 PEER_PACKAGES = {
     "v0": ["replicate==1.0.7"],
@@ -53,11 +56,25 @@ def base_python() -> str:
     return os.path.realpath(candidate)
 
 
+def venv_packages() -> Dict[str, Tuple[List[str], str]]:
+    """What each client's virtualenv holds, and a key that changes when that does.
+
+    The project gets a clean venv of its own too, with only its runtime dependencies: the
+    development venv's extras (httpx imports click and pygments when they are installed)
+    would cost it memory and start-up time that the peers do not pay. Raw httpx runs there.
+    """
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as handle:
+        project_key = hashlib.sha256(handle.read()).hexdigest()[:12]
+    specs = {peer: (packages, "-".join(packages).replace("=", "")) for peer, packages in PEER_PACKAGES.items()}
+    specs["project"] = (["-e", ROOT], f"project-{project_key}")
+    return specs
+
+
 def ensure_venvs() -> None:
-    """Create each peer's virtualenv and install its pinned packages (once)."""
-    for peer, packages in PEER_PACKAGES.items():
+    """Create each client's virtualenv and install its packages (again when they change)."""
+    for peer, (packages, key) in venv_packages().items():
         directory = os.path.join(VENVS, peer)
-        stamp = os.path.join(directory, ".installed-" + "-".join(packages).replace("=", ""))
+        stamp = os.path.join(directory, ".installed-" + key)
         if os.path.exists(stamp):
             continue
         log(f"creating {directory} with {' '.join(packages)}")
@@ -72,9 +89,9 @@ def ensure_venvs() -> None:
 
 
 def python_for(peer: str) -> str:
-    if peer in PEER_PACKAGES:
-        return os.path.join(VENVS, peer, "bin", "python")
-    return PROJECT_PYTHON
+    """The interpreter a client runs in (the project's modes and raw httpx share one)."""
+    venv = "project" if peer in ("project", "project-stream", "raw") else peer
+    return os.path.join(VENVS, venv, "bin", "python")
 
 
 def package_version(python: str, distribution: str) -> str:
@@ -106,7 +123,7 @@ def machine_info() -> Dict[str, str]:
         "RAM": memory,
         "OS": platform.platform(),
         "Python": platform.python_version() + f" ({base_python()})",
-        "project (replicate)": package_version(PROJECT_PYTHON, "replicate"),
+        "project (replicate)": package_version(python_for("project"), "replicate"),
         "replicate (peer)": package_version(python_for("v0"), "replicate"),
         "replicate-stainless": package_version(python_for("stainless"), "replicate-stainless"),
         "httpx (project / 1.0.7 / stainless)": " / ".join(
@@ -127,7 +144,7 @@ class Server:
         script = "emu_server.py" if kind == "emulator" else "lean_server.py"
         self.kind = kind
         self.process = subprocess.Popen(
-            [PROJECT_PYTHON, os.path.join(HERE, script), "--max-wait", str(max_wait), "--times", times,
+            [DEV_PYTHON, os.path.join(HERE, script), "--max-wait", str(max_wait), "--times", times,
              "--lifetime", str(lifetime)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -179,7 +196,7 @@ class Server:
 
 def emulator_available() -> bool:
     probe = "from replicate.emulator import Emulator; e = Emulator(); e.start(); e.stop()"
-    result = subprocess.run([PROJECT_PYTHON, "-c", probe], capture_output=True, timeout=60)
+    result = subprocess.run([DEV_PYTHON, "-c", probe], capture_output=True, timeout=60)
     return result.returncode == 0
 
 
@@ -298,7 +315,7 @@ class Bench:
         code = (
             "import sys; sys.argv=['w']; sys.path.insert(0, %r); import worker; print(worker.stream_knob())" % HERE
         )
-        result = subprocess.run([PROJECT_PYTHON, "-c", code], capture_output=True, text=True)
+        result = subprocess.run([DEV_PYTHON, "-c", code], capture_output=True, text=True)
         answer = result.stdout.strip()
         self.stream_mode = None if answer in ("", "None") else answer
         if self.stream_mode:
@@ -324,11 +341,11 @@ class Bench:
         for peer in peers:  # warm the page cache and bytecode caches first
             # cwd=WORK: `python -c` puts the working directory first on sys.path, and in the repo
             # root every peer would import the project's own `replicate` package.
-            subprocess.run([python_for(peer if peer != "interpreter" else "project"), "-c", peers[peer]],
+            subprocess.run([python_for("project" if peer == "interpreter" else peer), "-c", peers[peer]],
                            check=True, cwd=WORK)
         for _ in range(reps):
             for peer, code in peers.items():
-                python = python_for(peer if peer != "interpreter" else "project")
+                python = python_for("project" if peer == "interpreter" else peer)
                 started = time.perf_counter()
                 subprocess.run([python, "-c", code], check=True, cwd=WORK)
                 times[peer].append((time.perf_counter() - started) * 1000.0)

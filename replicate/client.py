@@ -10,6 +10,7 @@ from typing import (
     TYPE_CHECKING,
     Any,
     AsyncIterator,
+    Callable,
     Dict,
     Iterator,
     Literal,
@@ -24,7 +25,8 @@ import httpx
 
 from replicate._transport import (
     APITokenAuth,
-    ConcurrencyLimit,
+    POOL_CONNECTIONS,
+    ConnectionPools,
     RetryTransport,
     origin_of,
     token_from_environment,
@@ -139,7 +141,7 @@ class Client:
             with self._lock:
                 client = self._sync_client
                 if client is None:
-                    transport = self._transport or self._limited(httpx.HTTPTransport(**self._transport_options))
+                    transport = self._transport or self._pools(httpx.HTTPTransport)
                     client = self._sync_client = httpx.Client(
                         transport=RetryTransport(wrapped_transport=transport, **self._retry_options),
                         **self._httpx_options(),
@@ -156,7 +158,7 @@ class Client:
         loop = asyncio.get_running_loop()
         client = self._async_clients.get(loop)
         if client is None:
-            transport = self._transport or self._limited(httpx.AsyncHTTPTransport(**self._transport_options))
+            transport = self._transport or self._pools(httpx.AsyncHTTPTransport)
             client = httpx.AsyncClient(
                 transport=RetryTransport(wrapped_transport=transport, **self._retry_options),
                 **self._httpx_options(),
@@ -164,10 +166,26 @@ class Client:
             self._async_clients[loop] = client
         return client
 
-    def _limited(self, transport: T) -> Union[T, ConcurrencyLimit]:
-        """Queue requests before the pool, not in it (see ConcurrencyLimit)."""
-        limit = self._transport_options["limits"].max_connections
-        return ConcurrencyLimit(transport, limit) if limit else transport  # type: ignore[arg-type]
+    def _pools(self, transport_class: Callable[..., T]) -> Union[T, ConnectionPools]:
+        """The connection pools for `limits`, with requests queued before them (see ConnectionPools)."""
+        options = self._transport_options
+        limits: httpx.Limits = options["limits"]
+        if not limits.max_connections:
+            return transport_class(**options)
+        count = -(-limits.max_connections // POOL_CONNECTIONS)
+        keepalive = limits.max_keepalive_connections
+        per_pool = httpx.Limits(
+            max_connections=-(-limits.max_connections // count),
+            max_keepalive_connections=None if keepalive is None else -(-keepalive // count),
+            keepalive_expiry=limits.keepalive_expiry,
+        )
+        pool_options = {**options, "limits": per_pool}
+        if count > 1:
+            # One TLS context for all the pools: each would load the CA bundle again (~0.8 MB).
+            cert = pool_options.pop("cert", None)
+            pool_options["verify"] = httpx.create_ssl_context(verify=options.get("verify", True), cert=cert)
+        pools = [transport_class(**pool_options) for _ in range(count)]
+        return ConnectionPools(pools, limits.max_connections)
 
     def _httpx_options(self) -> Dict[str, Any]:
         options: Dict[str, Any] = {

@@ -6,12 +6,12 @@ import asyncio
 import sys
 import types
 import warnings
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Tuple
 
 import httpx
 import pytest
 
-from replicate._transport import ConcurrencyLimit
+from replicate._transport import ConnectionPools
 from replicate.client import DEFAULT_TIMEOUT, Client, RetryTransport
 
 PREDICTION = {"id": "p1", "model": "a/b", "version": "v1", "status": "starting"}
@@ -159,17 +159,44 @@ def test_transport_options_configure_the_default_transport() -> None:
     client = Client(verify=False, http2=False)
     retry = client._client._transport
     assert isinstance(retry, RetryTransport)
-    limit = retry._wrapped_transport
-    assert isinstance(limit, ConcurrencyLimit) and limit._limit == 100
-    assert isinstance(limit._wrapped_transport, httpx.HTTPTransport)
+    pools = retry._wrapped_transport
+    assert isinstance(pools, ConnectionPools) and pools._limit == 100
+    assert len(pools._pools) == 4 and all(isinstance(pool, httpx.HTTPTransport) for pool in pools._pools)
     client.close()
 
 
 def test_connection_limits_keep_every_connection_alive() -> None:
     assert Client()._transport_options["limits"] == httpx.Limits(max_connections=100, max_keepalive_connections=100)
-    mine = httpx.Limits(max_connections=5)
-    client = Client(limits=mine)
-    assert client._client._transport._wrapped_transport._limit == 5  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("limits", "pools", "limit", "per_pool"),
+    [
+        (httpx.Limits(max_connections=100, max_keepalive_connections=100), 4, 100, (25, 25)),
+        (httpx.Limits(max_connections=5), 1, 5, (5, 5)),  # httpcore keeps no more than it may open
+        (httpx.Limits(max_connections=60, max_keepalive_connections=10), 3, 60, (20, 4)),
+    ],
+)
+def test_connection_limits_are_shared_by_pools_of_at_most_25(
+    limits: httpx.Limits, pools: int, limit: int, per_pool: Tuple[int, int]
+) -> None:
+    for transport in (Client(limits=limits)._client._transport, None):
+        if transport is None:
+            transport = asyncio.run(_async_transport(Client(limits=limits)))
+        built = transport._wrapped_transport  # type: ignore[attr-defined]
+        assert isinstance(built, ConnectionPools)
+        assert (len(built._pools), built._limit) == (pools, limit)
+        pool = built._pools[0]._pool  # httpcore's, configured from the per-pool limits
+        assert (pool._max_connections, pool._max_keepalive_connections) == per_pool
+
+
+async def _async_transport(client: Client) -> httpx.AsyncBaseTransport:
+    return client._async_client._transport
+
+
+def test_unlimited_connections_use_one_pool_without_a_queue() -> None:
+    transport = Client(limits=httpx.Limits(max_connections=None))._client._transport
+    assert isinstance(transport._wrapped_transport, httpx.HTTPTransport)  # type: ignore[attr-defined]
 
 
 def test_token_never_in_repr_or_str() -> None:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from replicate import _transport
-from replicate._transport import ConcurrencyLimit, RetryTransport, parse_retry_after
+from replicate._transport import ConnectionPools, RetryTransport, parse_retry_after
 
 Step = Union[httpx.Response, Exception]
 
@@ -243,9 +243,9 @@ def test_parse_retry_after_dates() -> None:
     assert parse_retry_after("Mon, 23 Nov 2026 11:00:00 GMT", now=now) == 0.0
 
 
-def test_concurrency_limit_holds_a_slot_until_the_response_is_closed() -> None:
+def test_connection_pools_hold_a_slot_until_the_response_is_closed() -> None:
     # A streamed body, as real transports return: the slot is held until it is closed.
-    limited = ConcurrencyLimit(httpx.MockTransport(lambda request: httpx.Response(200, stream=httpx.ByteStream(b"x"))), 1)
+    limited = ConnectionPools([httpx.MockTransport(lambda request: httpx.Response(200, stream=httpx.ByteStream(b"x")))], 1)
     first = limited.handle_request(httpx.Request("GET", "https://x.test"))
     second_done = threading.Event()
 
@@ -260,7 +260,7 @@ def test_concurrency_limit_holds_a_slot_until_the_response_is_closed() -> None:
     assert second_done.wait(5)
 
 
-def test_async_concurrency_limit_queues_before_the_pool() -> None:
+def test_async_connection_pools_queue_before_the_pool() -> None:
     active = 0
     most = 0
 
@@ -272,7 +272,7 @@ def test_async_concurrency_limit_queues_before_the_pool() -> None:
         active -= 1
         return httpx.Response(200, stream=httpx.ByteStream(b"x"))
 
-    limited = ConcurrencyLimit(httpx.MockTransport(handler), 3)
+    limited = ConnectionPools([httpx.MockTransport(handler)], 3)
 
     async def one() -> bytes:
         response = await limited.handle_async_request(httpx.Request("GET", "https://x.test"))
@@ -291,7 +291,33 @@ def test_failed_request_gives_its_slot_back() -> None:
     def fail(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused")
 
-    limited = ConcurrencyLimit(httpx.MockTransport(fail), 1)
+    limited = ConnectionPools([httpx.MockTransport(fail)], 1)
     for _ in range(3):  # would block forever if a failure kept the slot
         with pytest.raises(httpx.ConnectError):
             limited.handle_request(httpx.Request("GET", "https://x.test"))
+
+
+def test_connection_pools_fill_the_first_pool_before_the_next() -> None:
+    used: List[int] = []
+
+    def pool(number: int) -> httpx.MockTransport:
+        def handler(request: httpx.Request) -> httpx.Response:
+            used.append(number)
+            return httpx.Response(200, stream=httpx.ByteStream(b"x"))
+
+        return httpx.MockTransport(handler)
+
+    pools = ConnectionPools([pool(0), pool(1), pool(2)], 6)  # two connections each
+    open_responses = [pools.handle_request(httpx.Request("GET", "https://x.test")) for _ in range(5)]
+    assert used == [0, 0, 1, 1, 2]
+    open_responses[0].close()
+    open_responses[3].close()
+    pools.handle_request(httpx.Request("GET", "https://x.test")).read()  # a read response frees its slot at once
+    pools.handle_request(httpx.Request("GET", "https://x.test")).close()
+    assert used[5:] == [0, 0]  # the freed connection of the first pool is taken again
+    assert pools._in_flight == [1, 1, 1]
+
+
+def test_connection_pools_need_a_pool() -> None:
+    with pytest.raises(ValueError, match="at least one pool"):
+        ConnectionPools([], 1)
