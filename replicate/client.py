@@ -24,8 +24,8 @@ from typing import (
 import httpx
 
 from replicate._transport import (
-    APITokenAuth,
     POOL_CONNECTIONS,
+    APITokenAuth,
     ConnectionPools,
     RetryTransport,
     origin_of,
@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 __all__ = ["Client", "RetryTransport"]
 
 T = TypeVar("T")
+PoolT = TypeVar("PoolT", httpx.HTTPTransport, httpx.AsyncHTTPTransport)
 
 DEFAULT_BASE_URL = "https://api.replicate.com"
 DEFAULT_TIMEOUT = httpx.Timeout(5.0, read=30.0, write=30.0, connect=5.0, pool=10.0)
@@ -166,7 +167,7 @@ class Client:
             self._async_clients[loop] = client
         return client
 
-    def _pools(self, transport_class: Callable[..., T]) -> Union[T, ConnectionPools]:
+    def _pools(self, transport_class: Callable[..., PoolT]) -> Union[PoolT, ConnectionPools]:
         """The connection pools for `limits`, with requests queued before them (see ConnectionPools)."""
         options = self._transport_options
         limits: httpx.Limits = options["limits"]

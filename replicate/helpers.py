@@ -11,7 +11,6 @@ import logging
 import math
 import mimetypes
 import os
-import tempfile
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import (
     TYPE_CHECKING,
     Any,
     AsyncIterator,
+    Callable,
     Dict,
     Generator,
     Iterator,
@@ -238,8 +238,11 @@ def _url_of(uploaded: Any, place: str) -> str:
 
 # How many times in a row a download may break off before the error reaches the caller.
 MAX_DOWNLOAD_RESUMES = 5
-# File outputs read through the file interface stay in memory up to this size, then spill to disk.
-SPOOL_MEMORY_LIMIT = 1024 * 1024
+# The file interface keeps this much of a file's start in memory: format sniffers (PIL) read
+# the header, then seek back to 0. Other backward seeks download again from there (Range).
+RETAINED_HEAD_BYTES = 1024 * 1024
+# A forward seek closer than this reads through to the new position; a longer one asks for a Range.
+FORWARD_SKIP_LIMIT = 1024 * 1024
 
 _RESUMABLE_ERRORS = (httpx.RemoteProtocolError, httpx.ReadError, httpx.ReadTimeout)
 _DISPLAYED_AS_BYTES = frozenset(["image/png", "image/jpeg", "image/gif"])
@@ -251,7 +254,8 @@ class FileOutput(httpx.SyncByteStream, httpx.AsyncByteStream):
 
     `read()` returns the whole file and `iter(output)` / `async for` stream it in chunks.
     After a sized `read(n)`, `seek` or `tell` it behaves as a seekable binary file (for PIL or
-    `shutil.copyfileobj`), spooled to a temporary file past 1 MiB.
+    `shutil.copyfileobj`) that reads straight from the download: it keeps the first MiB, and
+    a seek elsewhere downloads from the new position with a Range request.
     """
 
     url: str
@@ -263,18 +267,18 @@ class FileOutput(httpx.SyncByteStream, httpx.AsyncByteStream):
     def __init__(self, url: str, client: Client) -> None:
         self.url = url
         self.client = client
-        self._spool: Optional[tempfile.SpooledTemporaryFile[bytes]] = None
-        self._source: Optional[Generator[bytes, None, None]] = None
-        self._spooled_all = False
+        self._file_mode = False  # set by the first sized read, seek or tell
         self._position = 0
+        self._head = bytearray()  # the file's first bytes, up to RETAINED_HEAD_BYTES
+        self._cursor: Optional[_Cursor] = None
 
     # --- the v0 interface: whole reads and chunk iteration ---
 
     def read(self, size: Optional[int] = -1) -> bytes:
         """The file's bytes: all of them, or, with `size`, up to `size` from the current position."""
-        if (size is None or size < 0) and self._spool is None:
+        if (size is None or size < 0) and not self._file_mode:
             return b"".join(self)
-        return self._read_spooled(size)
+        return self._read_at_position(size)
 
     async def aread(self) -> bytes:
         """The file's bytes, downloaded asynchronously."""
@@ -284,7 +288,10 @@ class FileOutput(httpx.SyncByteStream, httpx.AsyncByteStream):
         if self.url.startswith("data:"):
             yield decode_data_uri(self.url)
             return
-        download = _Download(self.url)
+        yield from self._download(_Download(self.url))
+
+    def _download(self, download: _Download) -> Generator[bytes, None, None]:
+        """The file's bytes from `download.received` on, resuming when the connection breaks."""
         while True:
             try:
                 with self.client._client.stream(
@@ -337,20 +344,19 @@ class FileOutput(httpx.SyncByteStream, httpx.AsyncByteStream):
     def readinto(self, buffer: Any) -> int:
         """Read into a writable buffer; returns the number of bytes read."""
         view = memoryview(buffer).cast("B")
-        data = self._read_spooled(len(view))
+        data = self._read_at_position(len(view))
         view[: len(data)] = data
         return len(data)
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        """Move to a position, downloading as far as it needs; returns the new position."""
-        spool = self._spooled()
+        """Move to a position (nothing is downloaded until the next read); returns it."""
+        self._file_mode = True
         if whence == io.SEEK_SET:
             position = offset
         elif whence == io.SEEK_CUR:
             position = self._position + offset
         elif whence == io.SEEK_END:
-            self._fill(None)
-            position = spool.seek(0, io.SEEK_END) + offset
+            position = self._size() + offset
         else:
             raise ValueError(f"whence must be 0, 1 or 2, got {whence!r}")
         if position < 0:
@@ -360,18 +366,16 @@ class FileOutput(httpx.SyncByteStream, httpx.AsyncByteStream):
 
     def tell(self) -> int:
         """The current position in the file."""
-        self._spooled()
+        self._file_mode = True
         return self._position
 
     def close(self) -> None:
-        """Stop any download in progress and drop the spooled bytes."""
-        source, self._source = self._source, None
-        if source is not None:
-            source.close()
-        spool, self._spool = self._spool, None
-        if spool is not None:
-            spool.close()
-        self._spooled_all = False
+        """Stop any download in progress and drop the bytes kept."""
+        cursor, self._cursor = self._cursor, None
+        if cursor is not None:
+            cursor.close()
+        self._head = bytearray()
+        self._file_mode = False
         self._position = 0
 
     async def aclose(self) -> None:
@@ -384,36 +388,66 @@ class FileOutput(httpx.SyncByteStream, httpx.AsyncByteStream):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _spooled(self) -> tempfile.SpooledTemporaryFile[bytes]:
-        if self._spool is None:
-            # Lives as long as this object; close() releases it.
-            self._spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_LIMIT)  # noqa: SIM115
-            self._source = iter(self)
-        return self._spool
-
-    def _fill(self, end: Optional[int]) -> None:
-        """Download into the spool until it holds `end` bytes (all of them for None)."""
-        spool = self._spooled()
-        size = spool.seek(0, io.SEEK_END)
-        while not self._spooled_all and (end is None or size < end):
-            assert self._source is not None
-            chunk = next(self._source, None)
-            if chunk is None:
-                self._spooled_all = True
+    def _read_at_position(self, size: Optional[int]) -> bytes:
+        """Up to `size` bytes (all the rest for None or < 0) from the position, which advances."""
+        self._file_mode = True
+        wanted = None if size is None or size < 0 else size
+        parts: List[bytes] = []
+        while wanted is None or wanted > 0:
+            part = self._next_bytes(self._position, wanted)
+            if not part:
                 break
-            size += spool.write(chunk)
+            parts.append(part)
+            self._position += len(part)
+            if wanted is not None:
+                wanted -= len(part)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
-    def _read_spooled(self, size: Optional[int]) -> bytes:
-        spool = self._spooled()
-        if size is None or size < 0:
-            self._fill(None)
-            size = -1
-        else:
-            self._fill(self._position + size)
-        spool.seek(self._position)
-        data = spool.read(size)
-        self._position += len(data)
+    def _next_bytes(self, position: int, limit: Optional[int]) -> bytes:
+        """Some bytes at `position` (at most `limit`): from the kept head, else the download."""
+        head = self._head
+        if position < len(head):
+            end = len(head) if limit is None else min(len(head), position + limit)
+            return bytes(head[position:end])
+        data = self._cursor_at(position).take(limit)
+        self._keep(position, data)
         return data
+
+    def _keep(self, offset: int, data: bytes) -> None:
+        """Add the bytes read at `offset` to the head if they continue it (up to its size)."""
+        if offset == len(self._head) < RETAINED_HEAD_BYTES:
+            self._head += data[: RETAINED_HEAD_BYTES - offset]
+
+    def _cursor_at(self, position: int) -> _Cursor:
+        """A download whose next byte is at `position`: the current one if it gets there soon."""
+        cursor = self._cursor
+        if cursor is None or not cursor.offset <= position <= cursor.offset + FORWARD_SKIP_LIMIT:
+            if cursor is not None:
+                cursor.close()
+            cursor = self._cursor = self._open(position)
+        while cursor.offset < position:  # through the bytes skipped
+            offset = cursor.offset
+            data = cursor.take(position - offset)
+            if not data:
+                break
+            self._keep(offset, data)
+        return cursor
+
+    def _open(self, offset: int) -> _Cursor:
+        if self.url.startswith("data:"):
+            data = decode_data_uri(self.url)
+            return _Cursor(iter([data[offset:]]), offset, lambda: len(data))
+        download = _Download(self.url, received=offset)
+        return _Cursor(self._download(download), offset, lambda: download.total)
+
+    def _size(self) -> int:
+        """The file's length: from the download's headers, or by reading to the end."""
+        cursor = self._cursor or self._cursor_at(self._position)
+        size = cursor.size()
+        while size is None:
+            if not self._next_bytes(cursor.offset, None):
+                size = cursor.offset
+        return size
 
     # --- display ---
 
@@ -446,6 +480,45 @@ class FileOutput(httpx.SyncByteStream, httpx.AsyncByteStream):
         return f'{self.__class__.__name__}("{self.url}")'
 
 
+class _Cursor:
+    """A download under way: hands out its bytes in order, counting their offset in the file."""
+
+    def __init__(self, chunks: Iterator[bytes], offset: int, total: Callable[[], Optional[int]]) -> None:
+        self.offset = offset
+        """Where in the file the next byte handed out is."""
+        self._chunks = chunks
+        self._total = total
+        self._pending = memoryview(b"")
+
+    def take(self, limit: Optional[int]) -> bytes:
+        """The next bytes, at most `limit` (a chunk for None); b"" at the end of the file."""
+        pending = self._pending
+        if not pending:
+            chunk = next(self._chunks, b"")
+            if limit is None or len(chunk) <= limit:
+                self.offset += len(chunk)
+                return chunk  # whole chunks go out without a copy
+            pending = memoryview(chunk)
+        data = bytes(pending[:limit])
+        self._pending = pending[len(data) :]
+        self.offset += len(data)
+        return data
+
+    def size(self) -> Optional[int]:
+        """The file's length once the response has said it (starting the download if needed)."""
+        if self._total() is None and not self._pending:
+            chunk = next(self._chunks, b"")
+            self._pending = memoryview(chunk)
+            if not chunk:
+                return self.offset
+        return self._total()
+
+    def close(self) -> None:
+        close = getattr(self._chunks, "close", None)
+        if close is not None:
+            close()
+
+
 class _Download:
     """The progress of one download, so a broken body can resume where it stopped.
 
@@ -453,10 +526,13 @@ class _Download:
     200 answer starts over and the bytes already delivered are skipped.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, received: int = 0) -> None:
         self.url = url
-        self.received = 0
+        self.received = received
+        """Where the next byte delivered is in the file (a download may start past 0)."""
         self.expected: Optional[int] = None
+        self.total: Optional[int] = None
+        """The file's length, once a response has said it."""
         self.etag: Optional[str] = None
         self.skip = 0
         self.failures = 0
@@ -473,10 +549,12 @@ class _Download:
         response.raise_for_status()
         if not self.received:
             self.etag = response.headers.get("etag")
-            self.expected = _plain_length(response)
+            self.expected = self.total = _plain_length(response)
             self.skip = 0
             return
-        start = _range_start(response) if response.status_code == 206 else 0
+        start, total = _content_range(response) if response.status_code == 206 else (0, _plain_length(response))
+        if self.total is None:
+            self.total = self.expected = total
         if start is None or start > self.received:
             raise httpx.RemoteProtocolError(
                 f"cannot resume {_loggable(self.url)}: the server sent "
@@ -518,10 +596,14 @@ def _plain_length(response: httpx.Response) -> Optional[int]:
         return None
 
 
-def _range_start(response: httpx.Response) -> Optional[int]:
+def _content_range(response: httpx.Response) -> Tuple[Optional[int], Optional[int]]:
+    """The first byte and the file's length from `Content-Range: bytes first-last/length`."""
     unit, _, spec = response.headers.get("content-range", "").partition(" ")
-    first, _, _ = spec.partition("-")
-    return int(first) if unit == "bytes" and first.isdigit() else None
+    first, _, rest = spec.partition("-")
+    length = rest.partition("/")[2]
+    if unit != "bytes" or not first.isdigit():
+        return None, None
+    return int(first), int(length) if length.isdigit() else None
 
 
 def _loggable(url: str) -> str:

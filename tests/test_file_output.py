@@ -161,7 +161,7 @@ def test_sized_reads_seek_and_tell() -> None:
         assert output.readinto(buffer) == 7 and bytes(buffer) == BODY[105:112]
         with pytest.raises(ValueError, match="negative"):
             output.seek(-1)
-    assert len(delivery.requests) == 1  # one download, spooled
+    assert len(delivery.requests) == 1  # one download: the whole file fits in the kept head
 
 
 def test_copyfileobj_copies_the_file() -> None:
@@ -170,17 +170,92 @@ def test_copyfileobj_copies_the_file() -> None:
     assert target.getvalue() == BODY
 
 
-def test_large_files_spool_to_disk(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def small_head(monkeypatch: pytest.MonkeyPatch) -> None:
     import replicate.helpers
 
-    monkeypatch.setattr(replicate.helpers, "SPOOL_MEMORY_LIMIT", 1024)
-    output = FileOutput(DELIVERY, Delivery().client())
-    output.seek(0, io.SEEK_END)
-    assert output._spool is not None and output._spool._rolled  # type: ignore[attr-defined]
+    monkeypatch.setattr(replicate.helpers, "RETAINED_HEAD_BYTES", 1024)
+    monkeypatch.setattr(replicate.helpers, "FORWARD_SKIP_LIMIT", 3000)
+
+
+def ranges_asked(delivery: Delivery) -> List[Optional[str]]:
+    return [request.headers.get("range") for request in delivery.requests]
+
+
+@pytest.mark.usefixtures("small_head")
+def test_sequential_reads_stream_through_keeping_only_the_head() -> None:
+    delivery = Delivery()
+    output = FileOutput(DELIVERY, delivery.client())
+    target = io.BytesIO()
+    shutil.copyfileobj(output, target, 700)
+    assert target.getvalue() == BODY and ranges_asked(delivery) == [None]
+    assert bytes(output._head) == BODY[:1024]  # what is kept; the rest went straight through
     output.seek(0)
-    assert output.read() == BODY
+    assert output.read(1024) == BODY[:1024] and len(delivery.requests) == 1
     output.close()
-    assert output._spool is None
+    assert output._head == bytearray() and output._cursor is None
+
+
+@pytest.mark.usefixtures("small_head")
+def test_seeking_back_past_the_head_downloads_from_there() -> None:
+    delivery = Delivery()
+    with FileOutput(DELIVERY, delivery.client()) as output:
+        assert output.read(5000) == BODY[:5000]
+        output.seek(2000)
+        assert output.read(10) == BODY[2000:2010]
+        assert ranges_asked(delivery) == [None, "bytes=2000-"]
+        output.seek(1000)  # the head ends at 1024: served from it, then from a new download at 1024
+        assert output.read(100) == BODY[1000:1100]
+        assert ranges_asked(delivery) == [None, "bytes=2000-", "bytes=1024-"]
+
+
+@pytest.mark.usefixtures("small_head")
+def test_short_forward_seeks_read_through_and_long_ones_ask_for_a_range() -> None:
+    delivery = Delivery()
+    with FileOutput(DELIVERY, delivery.client()) as output:
+        assert output.read(10) == BODY[:10]
+        output.seek(2000, io.SEEK_CUR)  # within FORWARD_SKIP_LIMIT: the same download
+        assert output.read(10) == BODY[2010:2020]
+        output.seek(9000)
+        assert output.read(10) == BODY[9000:9010]
+        assert ranges_asked(delivery) == [None, "bytes=9000-"]
+        assert bytes(output._head) == BODY[:1024]  # the bytes read through still extend the head
+
+
+@pytest.mark.usefixtures("small_head")
+def test_a_server_without_ranges_is_read_from_the_start_again() -> None:
+    delivery = Delivery(ranges=False)
+    with FileOutput(DELIVERY, delivery.client()) as output:
+        output.seek(-100, io.SEEK_END)
+        assert output.read() == BODY[-100:]
+        output.seek(4000)
+        assert output.read(16) == BODY[4000:4016]
+    # Each answered with the whole file, read through to the position asked for.
+    assert ranges_asked(delivery) == [None, f"bytes={len(BODY) - 100}-", "bytes=4000-"]
+
+
+def test_seek_end_of_a_body_without_a_length_reads_to_the_end() -> None:
+    requests = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return httpx.Response(200, stream=Body(BODY))  # chunked: no Content-Length
+
+    with FileOutput(DELIVERY, Client(transport=httpx.MockTransport(handler))) as output:
+        assert output.seek(0, io.SEEK_END) == len(BODY)
+        output.seek(-3, io.SEEK_CUR)
+        assert output.read() == BODY[-3:]
+        output.seek(0)
+        assert output.read(5) == BODY[:5]  # kept while reading to the end
+    assert len(requests) == 1
+
+
+def test_a_data_uri_reads_as_a_file() -> None:
+    with FileOutput("data:text/plain,hello%20world", Client()) as output:
+        assert output.seek(-5, io.SEEK_END) == 6
+        assert output.read() == b"world"
+        output.seek(0)
+        assert output.read(5) == b"hello"
 
 
 def test_pil_opens_a_file_output() -> None:
