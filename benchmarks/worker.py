@@ -198,11 +198,16 @@ def per_request(peer: str, p: Dict[str, Any]) -> Dict[str, Any]:
 
     for _ in range(int(p.get("warmup", 100))):
         assert call() == "succeeded"
-    cpu, wall = cpu_seconds(), time.perf_counter()
-    for _ in range(n):
-        call()
-    cpu, wall = cpu_seconds() - cpu, time.perf_counter() - wall
-    return {"cpu_per_call_us": cpu / n * 1e6, "wall_per_call_us": wall / n * 1e6, "calls": n}
+    # The best of the timed passes: interference from the rest of the machine only adds time.
+    passes = []
+    for _ in range(int(p.get("passes", 3))):
+        cpu, wall = cpu_seconds(), time.perf_counter()
+        for _ in range(n):
+            call()
+        passes.append((cpu_seconds() - cpu, time.perf_counter() - wall))
+    cpu, wall = min(passes)
+    return {"cpu_per_call_us": cpu / n * 1e6, "wall_per_call_us": wall / n * 1e6, "calls": n,
+            "passes_us": [round(c / n * 1e6, 1) for c, _ in passes]}
 
 
 def latency(peer: str, p: Dict[str, Any]) -> Dict[str, Any]:

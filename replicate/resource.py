@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import abc
 import copy
+import re
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -239,7 +240,11 @@ def path_segment(argument: str, value: Any) -> str:
     """Quote one path segment, rejecting empty or non-string values by argument name."""
     if not isinstance(value, str) or not value:
         raise ValueError(f"{argument} must be a non-empty string, got {value!r}")
-    return quote(value, safe="")
+    return value if _UNRESERVED(value) else quote(value, safe="")
+
+
+# Characters a path segment never needs quoted (RFC 3986 "unreserved"): ids and names are these.
+_UNRESERVED = re.compile(r"[A-Za-z0-9._~-]+").fullmatch
 
 
 def drop_none(values: Mapping[str, Any]) -> Dict[str, Any]:
