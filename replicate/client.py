@@ -32,27 +32,28 @@ from replicate._transport import (
     token_from_environment,
 )
 from replicate._version import __version__
-from replicate.account import Accounts
-from replicate.collection import Collections
-from replicate.deployment import Deployments
 from replicate.exceptions import ReplicateError
-from replicate.file import Files
-from replicate.hardware import HardwareNamespace
-from replicate.model import Models
 from replicate.pagination import Page
-from replicate.prediction import Predictions
-from replicate.search import SearchResponse, search_operation
-from replicate.training import Trainings
-from replicate.webhook import Webhooks
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    # The namespaces' modules load on first use: a client built for predictions alone
+    # never pays for the pydantic models of the others.
+    from replicate.account import Accounts
+    from replicate.collection import Collections
+    from replicate.deployment import Deployments
+    from replicate.file import Files
+    from replicate.hardware import HardwareNamespace
     from replicate.identifier import ModelVersionIdentifier
-    from replicate.model import Model
+    from replicate.model import Model, Models
+    from replicate.prediction import Predictions
     from replicate.resource import Operation
+    from replicate.search import SearchResponse
     from replicate.stream import ServerSentEvent
+    from replicate.training import Trainings
     from replicate.version import Version
+    from replicate.webhook import Webhooks
 
 __all__ = ["Client", "RetryTransport"]
 
@@ -255,59 +256,83 @@ class Client:
     @property
     def accounts(self) -> Accounts:
         """Namespace for operations related to accounts."""
+        from replicate.account import Accounts
+
         return Accounts(client=self)
 
     @property
     def account(self) -> Accounts:
         """Namespace for the token's account (the newer SDK's name; `account.get()`)."""
+        from replicate.account import Accounts
+
         return Accounts(client=self)
 
     @property
     def collections(self) -> Collections:
         """Namespace for operations related to collections of models."""
+        from replicate.collection import Collections
+
         return Collections(client=self)
 
     @property
     def deployments(self) -> Deployments:
         """Namespace for operations related to deployments."""
+        from replicate.deployment import Deployments
+
         return Deployments(client=self)
 
     @property
     def files(self) -> Files:
         """Namespace for operations related to files."""
+        from replicate.file import Files
+
         return Files(client=self)
 
     @property
     def hardware(self) -> HardwareNamespace:
         """Namespace for operations related to hardware."""
+        from replicate.hardware import HardwareNamespace
+
         return HardwareNamespace(client=self)
 
     @property
     def models(self) -> Models:
         """Namespace for operations related to models."""
+        from replicate.model import Models
+
         return Models(client=self)
 
     @property
     def predictions(self) -> Predictions:
         """Namespace for operations related to predictions."""
+        from replicate.prediction import Predictions
+
         return Predictions(client=self)
 
     @property
     def trainings(self) -> Trainings:
         """Namespace for operations related to trainings."""
+        from replicate.training import Trainings
+
         return Trainings(client=self)
 
     @property
     def webhooks(self) -> Webhooks:
         """Namespace for operations related to webhooks."""
+        from replicate.webhook import Webhooks
+
         return Webhooks(client=self)
 
     def search(self, query: str, limit: Optional[int] = None) -> SearchResponse:
         """Search models, collections and documentation pages (GET /v1/search)."""
+        from replicate.search import search_operation
+
         return self._execute(search_operation(self, query, limit))
 
     async def async_search(self, query: str, limit: Optional[int] = None) -> SearchResponse:
         """Search models, collections and documentation pages (GET /v1/search)."""
+        from replicate.search import search_operation
+
         return await self._async_execute(search_operation(self, query, limit))
 
     # --- running models ------------------------------------------------------------------
