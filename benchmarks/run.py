@@ -773,9 +773,11 @@ def write_results(bench: Bench, started: float, args: argparse.Namespace) -> str
 
 
 def results_path(args: argparse.Namespace) -> str:
-    """RESULTS.md for a whole run; a partial (--only) run must not replace it."""
+    """RESULTS.md for a whole full run; a partial (--only) or quick one must not replace it."""
     if args.only:
         return os.path.join(WORK, "RESULTS-partial.md")
+    if args.quick:
+        return os.path.join(WORK, "RESULTS-quick.md")
     return os.path.join(HERE, "RESULTS.md")
 
 
