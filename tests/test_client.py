@@ -300,3 +300,14 @@ def test_with_raw_response_gives_status_headers_and_parse() -> None:
     assert asyncio.run(raw_async()).parse().id == "p1"
     # The namespace itself is unchanged.
     assert client.predictions.get("p1").id == "p1"
+
+
+def test_pools_share_one_tls_context_built_from_the_options() -> None:
+    import ssl
+
+    pools = Client(verify=False)._client._transport._wrapped_transport._pools  # type: ignore[attr-defined]
+    contexts = {id(pool._pool._ssl_context) for pool in pools}
+    assert len(pools) == 4 and len(contexts) == 1
+    assert pools[0]._pool._ssl_context.verify_mode == ssl.CERT_NONE
+    checked = Client()._client._transport._wrapped_transport._pools[0]._pool._ssl_context  # type: ignore[attr-defined]
+    assert checked.verify_mode == ssl.CERT_REQUIRED
