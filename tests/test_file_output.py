@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import io
 import shutil
-from typing import AsyncIterator, Dict, Iterator, List, Optional, Set
+from typing import AsyncIterator, Dict, Iterator, List, Optional, Set, Tuple
 
 import httpx
 import pytest
@@ -207,6 +207,27 @@ def test_seeking_back_past_the_head_downloads_from_there() -> None:
         output.seek(1000)  # the head ends at 1024: served from it, then from a new download at 1024
         assert output.read(100) == BODY[1000:1100]
         assert ranges_asked(delivery) == [None, "bytes=2000-", "bytes=1024-"]
+
+
+@pytest.mark.usefixtures("small_head")
+def test_the_length_comes_from_content_range_after_a_range_download() -> None:
+    delivery = Delivery()
+    with FileOutput(DELIVERY, delivery.client()) as output:
+        output.seek(9000)
+        assert output.read(10) == BODY[9000:9010]
+        assert output.seek(0, io.SEEK_END) == len(BODY)
+        assert output._cursor is not None and output._cursor.offset == 9010  # not read to the end
+    assert ranges_asked(delivery) == ["bytes=9000-"]  # nothing before 9000 was downloaded
+
+
+@pytest.mark.parametrize(
+    ("header", "parsed"),
+    [("bytes 5-9/10", (5, 10)), ("bytes 5-9/*", (5, None)), ("items 1-2/3", (None, None)), ("", (None, None))],
+)
+def test_content_range_parsing(header: str, parsed: Tuple[Optional[int], Optional[int]]) -> None:
+    from replicate.helpers import _content_range
+
+    assert _content_range(httpx.Response(206, headers={"content-range": header})) == parsed
 
 
 @pytest.mark.usefixtures("small_head")

@@ -98,3 +98,17 @@ def test_version_is_exposed() -> None:
     from replicate._version import __version__
 
     assert replicate.__version__ == __version__
+
+
+def test_a_new_client_loads_a_namespace_module_only_when_it_is_used() -> None:
+    output = run_python(
+        """
+        import sys, replicate
+        client = replicate.Client(api_token="r8_x")
+        loaded = lambda: sorted(m for m in ("account", "model", "prediction", "training") if "replicate." + m in sys.modules)
+        print(loaded())
+        client.accounts
+        print(loaded())
+        """
+    )
+    assert output.splitlines() == ["[]", "['account']"]
