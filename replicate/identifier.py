@@ -13,8 +13,9 @@ ACCEPTED_REF_FORMS = (
     "a Model, a Version or a ModelVersionIdentifier"
 )
 
-_REF_PATTERN = re.compile(r"^(?P<owner>[^/:\s]+)/(?P<name>[^/:\s]+)(?::(?P<version>[^/:\s]+))?$")
-_VERSION_ID_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+# Matched with fullmatch: `$` would also accept a trailing newline.
+_REF_PATTERN = re.compile(r"(?P<owner>[^/:\s]+)/(?P<name>[^/:\s]+)(?::(?P<version>[^/:\s]+))?")
+_VERSION_ID_PATTERN = re.compile(r"[0-9a-f]{64}")
 
 
 class ModelVersionIdentifier(NamedTuple):
@@ -27,7 +28,7 @@ class ModelVersionIdentifier(NamedTuple):
     @classmethod
     def parse(cls, ref: str) -> ModelVersionIdentifier:
         """Split `owner/name` or `owner/name:version`; anything else raises ValueError."""
-        match = _REF_PATTERN.match(ref) if isinstance(ref, str) else None
+        match = _REF_PATTERN.fullmatch(ref) if isinstance(ref, str) else None
         if not match:
             raise ValueError(
                 f"Invalid reference to model version: {ref!r}. Expected format: owner/name:version"
@@ -37,7 +38,7 @@ class ModelVersionIdentifier(NamedTuple):
 
 def is_version_id(ref: Any) -> bool:
     """Whether `ref` is a bare 64-character hex version id."""
-    return isinstance(ref, str) and _VERSION_ID_PATTERN.match(ref) is not None
+    return isinstance(ref, str) and _VERSION_ID_PATTERN.fullmatch(ref) is not None
 
 
 def resolve_ref(
@@ -59,7 +60,7 @@ def resolve_ref(
     if is_version_id(ref):
         return None, None, None, ref
     if isinstance(ref, str):
-        match = _REF_PATTERN.match(ref)
+        match = _REF_PATTERN.fullmatch(ref)
         if match:
             return None, match.group("owner"), match.group("name"), match.group("version")
     raise ValueError(f"Invalid model reference {ref!r}: expected {ACCEPTED_REF_FORMS}")

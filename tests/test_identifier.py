@@ -24,7 +24,7 @@ def test_parse(ref: str, expected: tuple) -> None:
     assert (identifier.owner, identifier.name, identifier.version) == expected
 
 
-@pytest.mark.parametrize("ref", ["", "name", "a/b/c", "a/b:", "a/b:c:d", " a/b", None, 42])
+@pytest.mark.parametrize("ref", ["", "name", "a/b/c", "a/b:", "a/b:c:d", " a/b", "a/b\n", "a/b:v\n", None, 42])
 def test_parse_rejects_malformed_references(ref: object) -> None:
     with pytest.raises(ValueError, match="owner/name:version"):
         ModelVersionIdentifier.parse(ref)  # type: ignore[arg-type]
@@ -51,3 +51,5 @@ def test_resolve_ref() -> None:
     assert resolve_ref("a/b:v") == (None, "a", "b", "v")
     with pytest.raises(ValueError, match="Invalid model reference"):
         resolve_ref("nonsense")
+    with pytest.raises(ValueError, match="Invalid model reference"):
+        resolve_ref(VERSION_ID + "\n")
