@@ -84,7 +84,7 @@ class Replicate(Client):
         """Send through the caller's own httpx client."""
         self._sync_client = http_client
 
-    @property
+    @functools.cached_property
     def files(self) -> PagedFiles:
         """Namespace for files; `list()` pages through every file."""
         return PagedFiles(client=self)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import threading
 import weakref
@@ -252,71 +253,75 @@ class Client:
         await self.aclose()
 
     # --- namespaces ----------------------------------------------------------------------
+    # Each namespace is built once per client, so `client.predictions is client.predictions`
+    # and a patch of `replicate.predictions.create` (mock.patch, OpenTelemetry's wrapt) sticks.
+    # The package's own calls (run, stream, reload...) build fresh namespaces instead, as v0's
+    # did, so such a patch sees exactly the calls it saw under v0.
 
-    @property
+    @functools.cached_property
     def accounts(self) -> Accounts:
         """Namespace for operations related to accounts."""
         from replicate.account import Accounts
 
         return Accounts(client=self)
 
-    @property
+    @functools.cached_property
     def account(self) -> Accounts:
         """Namespace for the token's account (the newer SDK's name; `account.get()`)."""
         from replicate.account import Accounts
 
         return Accounts(client=self)
 
-    @property
+    @functools.cached_property
     def collections(self) -> Collections:
         """Namespace for operations related to collections of models."""
         from replicate.collection import Collections
 
         return Collections(client=self)
 
-    @property
+    @functools.cached_property
     def deployments(self) -> Deployments:
         """Namespace for operations related to deployments."""
         from replicate.deployment import Deployments
 
         return Deployments(client=self)
 
-    @property
+    @functools.cached_property
     def files(self) -> Files:
         """Namespace for operations related to files."""
         from replicate.file import Files
 
         return Files(client=self)
 
-    @property
+    @functools.cached_property
     def hardware(self) -> HardwareNamespace:
         """Namespace for operations related to hardware."""
         from replicate.hardware import HardwareNamespace
 
         return HardwareNamespace(client=self)
 
-    @property
+    @functools.cached_property
     def models(self) -> Models:
         """Namespace for operations related to models."""
         from replicate.model import Models
 
         return Models(client=self)
 
-    @property
+    @functools.cached_property
     def predictions(self) -> Predictions:
         """Namespace for operations related to predictions."""
         from replicate.prediction import Predictions
 
         return Predictions(client=self)
 
-    @property
+    @functools.cached_property
     def trainings(self) -> Trainings:
         """Namespace for operations related to trainings."""
         from replicate.training import Trainings
 
         return Trainings(client=self)
 
-    @property
+    @functools.cached_property
     def webhooks(self) -> Webhooks:
         """Namespace for operations related to webhooks."""
         from replicate.webhook import Webhooks

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple, Union
 
 from typing_extensions import TypedDict, Unpack
@@ -154,7 +155,7 @@ class Deployments(Namespace):
         min_instances: int
         max_instances: int
 
-    @property
+    @functools.cached_property
     def predictions(self) -> DeploymentsPredictions:
         """Predictions on deployments by name."""
         return DeploymentsPredictions(client=self._client)

@@ -217,13 +217,19 @@ def _check_strategy(strategy: Optional[str]) -> str:
 
 
 def _upload(client: Client, item: Tuple[str, Any]) -> str:
+    from replicate.file import Files
+
+    # A namespace of its own, as v0's `client.files` was: a patch of `replicate.files.create`
+    # must not see the uploads that run() makes.
     place, file = item
-    return _url_of(client.files.create(file), place)
+    return _url_of(Files(client).create(file), place)
 
 
 async def _async_upload(client: Client, item: Tuple[str, Any]) -> str:
+    from replicate.file import Files
+
     place, file = item
-    return _url_of(await client.files.async_create(file), place)
+    return _url_of(await Files(client).async_create(file), place)
 
 
 def _url_of(uploaded: Any, place: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Dict, Literal, Mapping, Optional, Tuple, Union
 
 from typing_extensions import NotRequired, TypedDict, Unpack
@@ -89,11 +90,11 @@ class Model(Resource):
 
     def reload(self) -> None:
         """Load this model from the server."""
-        self._update_from(self._require_client().models.get(self.owner, self.name))
+        self._update_from(Models(self._require_client()).get(self.owner, self.name))
 
     async def async_reload(self) -> None:
         """Load this model from the server asynchronously."""
-        self._update_from(await self._require_client().models.async_get(self.owner, self.name))
+        self._update_from(await Models(self._require_client()).async_get(self.owner, self.name))
 
 
 class ModelsPredictions(Namespace):
@@ -205,22 +206,22 @@ class Models(Namespace):
         license_url: NotRequired[str]
         cover_image_url: NotRequired[str]
 
-    @property
+    @functools.cached_property
     def predictions(self) -> ModelsPredictions:
         """Predictions on models by name."""
         return ModelsPredictions(client=self._client)
 
-    @property
+    @functools.cached_property
     def versions(self) -> ModelVersions:
         """Versions of models by name."""
         return ModelVersions(client=self._client)
 
-    @property
+    @functools.cached_property
     def readme(self) -> ModelReadme:
         """Models' READMEs."""
         return ModelReadme(client=self._client)
 
-    @property
+    @functools.cached_property
     def examples(self) -> ModelExamples:
         """Models' example predictions."""
         return ModelExamples(client=self._client)

@@ -173,19 +173,19 @@ class Prediction(Resource):
 
     def reload(self) -> None:
         """Load this prediction from the server."""
-        self._update_from(self._require_client().predictions.get(self.id))
+        self._update_from(Predictions(self._require_client()).get(self.id))
 
     async def async_reload(self) -> None:
         """Load this prediction from the server asynchronously."""
-        self._update_from(await self._require_client().predictions.async_get(self.id))
+        self._update_from(await Predictions(self._require_client()).async_get(self.id))
 
     def cancel(self) -> None:
         """Cancel this prediction."""
-        self._update_from(self._require_client().predictions.cancel(self.id))
+        self._update_from(Predictions(self._require_client()).cancel(self.id))
 
     async def async_cancel(self) -> None:
         """Cancel this prediction asynchronously."""
-        self._update_from(await self._require_client().predictions.async_cancel(self.id))
+        self._update_from(await Predictions(self._require_client()).async_cancel(self.id))
 
     def output_iterator(self) -> Iterator[Any]:
         """Yield the output items as the model produces them, polling until it finishes."""

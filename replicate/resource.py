@@ -92,6 +92,10 @@ class Namespace(abc.ABC):
         its ``parse()`` gives the Prediction.
         """
         raw = copy.copy(self)
+        # Nested namespaces cached on this one are bound to the plain client: drop them.
+        for name, value in list(vars(raw).items()):
+            if isinstance(value, Namespace):
+                delattr(raw, name)
         raw._client = _RawResponseClient(self._client)  # type: ignore[assignment]
         return raw
 

@@ -25,6 +25,8 @@ from replicate._polling import (
 from replicate.exceptions import ModelError
 from replicate.helpers import transform_output
 from replicate.identifier import resolve_ref
+from replicate.model import ModelsPredictions
+from replicate.prediction import Predictions
 from replicate.schema import is_iterator, output_schema, yields_text
 from replicate.version import Versions
 
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
     from replicate.client import Client, WaitStrategy
     from replicate.identifier import ModelVersionIdentifier
     from replicate.model import Model
-    from replicate.prediction import Prediction, Predictions
+    from replicate.prediction import Prediction
     from replicate.version import Version
 
 __all__ = ["async_run", "run"]
@@ -149,20 +151,20 @@ class Target:
         return check_wait_strategy(self.wait_strategy or client.wait_strategy)
 
     def create(self, client: Client) -> Prediction:
-        """Create the prediction."""
+        """Create the prediction.
+
+        Through namespaces of its own, as v0 did: a patch of `replicate.predictions.create`
+        does not see the predictions that run() and stream() create.
+        """
         if self.version_id is not None:
-            return client.predictions.create(version=self.version_id, input=self.input, **self.params)
-        return client.models.predictions.create(model=self.model, input=self.input, **self.params)
+            return Predictions(client).create(version=self.version_id, input=self.input, **self.params)
+        return ModelsPredictions(client).create(model=self.model, input=self.input, **self.params)
 
     async def async_create(self, client: Client) -> Prediction:
         """Create the prediction asynchronously."""
         if self.version_id is not None:
-            return await client.predictions.async_create(
-                version=self.version_id, input=self.input, **self.params
-            )
-        return await client.models.predictions.async_create(
-            model=self.model, input=self.input, **self.params
-        )
+            return await Predictions(client).async_create(version=self.version_id, input=self.input, **self.params)
+        return await ModelsPredictions(client).async_create(model=self.model, input=self.input, **self.params)
 
 
 def items_from_stream(strategy: str, prediction: Prediction, output: Dict[str, Any]) -> bool:

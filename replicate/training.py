@@ -61,19 +61,19 @@ class Training(Resource):
 
     def reload(self) -> None:
         """Load this training from the server."""
-        self._update_from(self._require_client().trainings.get(self.id))
+        self._update_from(Trainings(self._require_client()).get(self.id))
 
     async def async_reload(self) -> None:
         """Load this training from the server asynchronously."""
-        self._update_from(await self._require_client().trainings.async_get(self.id))
+        self._update_from(await Trainings(self._require_client()).async_get(self.id))
 
     def cancel(self) -> None:
         """Cancel this training."""
-        self._update_from(self._require_client().trainings.cancel(self.id))
+        self._update_from(Trainings(self._require_client()).cancel(self.id))
 
     async def async_cancel(self) -> None:
         """Cancel this training asynchronously."""
-        self._update_from(await self._require_client().trainings.async_cancel(self.id))
+        self._update_from(await Trainings(self._require_client()).async_cancel(self.id))
 
     def wait(
         self,

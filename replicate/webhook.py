@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import time
@@ -94,7 +95,7 @@ class Webhooks(Namespace):
         def _secret(self) -> Operation[WebhookSigningSecret]:
             return Operation("GET", "/v1/webhooks/default/secret", parse_resource(WebhookSigningSecret, self._client))
 
-    @property
+    @functools.cached_property
     def default(self) -> Webhooks.Default:
         """The default webhook."""
         return Webhooks.Default(self._client)
