@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import binascii
 import contextlib
 import html
 import io
@@ -11,6 +12,7 @@ import logging
 import math
 import mimetypes
 import os
+import tempfile
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,6 +20,7 @@ from typing import (
     TYPE_CHECKING,
     Any,
     AsyncIterator,
+    BinaryIO,
     Callable,
     Dict,
     Generator,
@@ -27,6 +30,7 @@ from typing import (
     Mapping,
     Optional,
     Tuple,
+    Union,
 )
 
 import httpx
@@ -256,39 +260,54 @@ _EXTRA_TYPES = {".webp": "image/webp", ".avif": "image/avif", ".webm": "video/we
 
 
 class FileOutput(httpx.SyncByteStream, httpx.AsyncByteStream):
-    """A file a model produced: a URL (or `data:` URI) you can read, iterate or open like a file.
+    """A file a model produced, at a URL or in a `data:` URI.
 
-    `read()` returns the whole file and `iter(output)` / `async for` stream it in chunks.
-    After a sized `read(n)`, `seek` or `tell` it behaves as a seekable binary file (for PIL or
-    `shutil.copyfileobj`) that reads straight from the download: it keeps the first MiB, and
-    a seek elsewhere downloads from the new position with a Range request.
+    Whole-file reads give the whole file whatever happened before, and leave the position
+    alone: `read()`, `await aread()`, `bytes(output)`, iteration (`for` / `async for`, in
+    chunks), `save(path)` / `await asave(path)` and the notebook display. Each downloads the
+    file again, as in v0.
+
+    Positional reads behave as on a file opened with `open(path, "rb")`: `read(n)`,
+    `readinto`, `readline`, `seek`, `tell`; `seek(0)` goes back to the start. A fresh output
+    is at position 0, so `PIL.Image.open(output)` and `shutil.copyfileobj(output, f)` work on
+    it; once a reader has moved the position, `output.seek(0)` first (or use `save`). They
+    read straight from the download, keeping the file's first MiB (format sniffers seek back
+    to 0); a seek elsewhere downloads from there with a Range request.
+
+    Copies share the client; pickles hold only the URL, and an unpickled output downloads
+    with `replicate.default_client`.
     """
 
     url: str
     """Where the file is: an `https:` URL or a `data:` URI."""
 
-    client: Client
-    """The client whose HTTP connections download the file (without sending the API token)."""
-
-    def __init__(self, url: str, client: Client) -> None:
+    def __init__(self, url: str, client: Optional[Client] = None) -> None:
         self.url = url
-        self.client = client
-        self._file_mode = False  # set by the first sized read, seek or tell
+        self._client = client
         self._position = 0
         self._head = bytearray()  # the file's first bytes, up to RETAINED_HEAD_BYTES
         self._cursor: Optional[_Cursor] = None
 
-    # --- the v0 interface: whole reads and chunk iteration ---
+    @property
+    def client(self) -> Client:
+        """The client whose HTTP connections download the file (without sending the API token)."""
+        return self._client if self._client is not None else _default_client()
+
+    # --- whole-file reads (v0's interface) ---
 
     def read(self, size: Optional[int] = -1) -> bytes:
-        """The file's bytes: all of them, or, with `size`, up to `size` from the current position."""
-        if (size is None or size < 0) and not self._file_mode:
+        """The whole file; with a `size` of 0 or more, up to `size` bytes from the position."""
+        limit = _size_limit(size)
+        if limit is None:
             return b"".join(self)
-        return self._read_at_position(size)
+        return self._read_at_position(limit)
 
     async def aread(self) -> bytes:
-        """The file's bytes, downloaded asynchronously."""
+        """The whole file, downloaded asynchronously."""
         return b"".join([chunk async for chunk in self])
+
+    def __bytes__(self) -> bytes:
+        return self.read()
 
     def __iter__(self) -> Generator[bytes, None, None]:
         if self.url.startswith("data:"):
@@ -298,9 +317,10 @@ class FileOutput(httpx.SyncByteStream, httpx.AsyncByteStream):
 
     def _download(self, download: _Download) -> Generator[bytes, None, None]:
         """The file's bytes from `download.received` on, resuming when the connection breaks."""
+        http = self.client._client
         while True:
             try:
-                with self.client._client.stream(
+                with http.stream(
                     "GET", self.url, headers=download.headers(), follow_redirects=True
                 ) as response:
                     download.start(response)
@@ -318,9 +338,10 @@ class FileOutput(httpx.SyncByteStream, httpx.AsyncByteStream):
             yield decode_data_uri(self.url)
             return
         download = _Download(self.url)
+        http = self.client._async_client
         while True:
             try:
-                async with self.client._async_client.stream(
+                async with http.stream(
                     "GET", self.url, headers=download.headers(), follow_redirects=True
                 ) as response:
                     download.start(response)
@@ -333,14 +354,31 @@ class FileOutput(httpx.SyncByteStream, httpx.AsyncByteStream):
             except _RESUMABLE_ERRORS as exc:
                 download.interrupted(exc)
 
-    # --- the binary file interface ---
+    def save(self, path: Union[str, os.PathLike[str]]) -> Path:
+        """Write the whole file to `path` in constant memory; returns it as a Path.
+
+        The file appears complete or not at all: it is written beside `path`, then renamed.
+        """
+        with _replacing(path) as (target, file):
+            for chunk in self:
+                file.write(chunk)
+        return target
+
+    async def asave(self, path: Union[str, os.PathLike[str]]) -> Path:
+        """Write the whole file to `path`, downloading asynchronously; returns it as a Path."""
+        with _replacing(path) as (target, file):
+            async for chunk in self:
+                file.write(chunk)  # a local write of one chunk: short enough for the event loop
+        return target
+
+    # --- positional reads: a binary file ---
 
     def readable(self) -> bool:
         """Always True: a FileOutput can be read."""
         return True
 
     def seekable(self) -> bool:
-        """Always True: the bytes read so far are spooled, so any position can be reached."""
+        """Always True: any position can be reached (by a new download if need be)."""
         return True
 
     def writable(self) -> bool:
@@ -348,15 +386,20 @@ class FileOutput(httpx.SyncByteStream, httpx.AsyncByteStream):
         return False
 
     def readinto(self, buffer: Any) -> int:
-        """Read into a writable buffer; returns the number of bytes read."""
+        """Read from the position into a writable buffer; returns the number of bytes read."""
         view = memoryview(buffer).cast("B")
         data = self._read_at_position(len(view))
         view[: len(data)] = data
         return len(data)
 
+    def readline(self, size: Optional[int] = -1) -> bytes:
+        """The bytes from the position through the next b"\\n" (at most `size` of them)."""
+        return self._read_at_position(_size_limit(size), line=True)
+
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         """Move to a position (nothing is downloaded until the next read); returns it."""
-        self._file_mode = True
+        if isinstance(offset, bool) or not isinstance(offset, int):
+            raise TypeError(f"offset must be an int, got {offset!r}")
         if whence == io.SEEK_SET:
             position = offset
         elif whence == io.SEEK_CUR:
@@ -372,16 +415,14 @@ class FileOutput(httpx.SyncByteStream, httpx.AsyncByteStream):
 
     def tell(self) -> int:
         """The current position in the file."""
-        self._file_mode = True
         return self._position
 
     def close(self) -> None:
-        """Stop any download in progress and drop the bytes kept."""
+        """Stop any download in progress, drop the bytes kept and go back to position 0."""
         cursor, self._cursor = self._cursor, None
         if cursor is not None:
             cursor.close()
         self._head = bytearray()
-        self._file_mode = False
         self._position = 0
 
     async def aclose(self) -> None:
@@ -394,28 +435,33 @@ class FileOutput(httpx.SyncByteStream, httpx.AsyncByteStream):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _read_at_position(self, size: Optional[int]) -> bytes:
-        """Up to `size` bytes (all the rest for None or < 0) from the position, which advances."""
-        self._file_mode = True
-        wanted = None if size is None or size < 0 else size
+    def _read_at_position(self, limit: Optional[int], line: bool = False) -> bytes:
+        """Up to `limit` bytes (all the rest for None) from the position, which advances.
+
+        With `line`, stop after the first b"\\n".
+        """
         parts: List[bytes] = []
-        while wanted is None or wanted > 0:
-            part = self._next_bytes(self._position, wanted)
+        while limit is None or limit > 0:
+            part = self._next_bytes(self._position, limit, line)
             if not part:
                 break
             parts.append(part)
             self._position += len(part)
-            if wanted is not None:
-                wanted -= len(part)
+            if limit is not None:
+                limit -= len(part)
+            if line and part.endswith(b"\n"):
+                break
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
-    def _next_bytes(self, position: int, limit: Optional[int]) -> bytes:
-        """Some bytes at `position` (at most `limit`): from the kept head, else the download."""
+    def _next_bytes(self, position: int, limit: Optional[int], line: bool = False) -> bytes:
+        """Some bytes at `position` (at most `limit`, through a newline with `line`):
+        from the kept head, else from the download."""
         head = self._head
         if position < len(head):
             end = len(head) if limit is None else min(len(head), position + limit)
-            return bytes(head[position:end])
-        data = self._cursor_at(position).take(limit)
+            newline = head.find(b"\n", position, end) if line else -1
+            return bytes(head[position : end if newline < 0 else newline + 1])
+        data = self._cursor_at(position).take(limit, line)
         self._keep(position, data)
         return data
 
@@ -455,6 +501,20 @@ class FileOutput(httpx.SyncByteStream, httpx.AsyncByteStream):
                 size = cursor.offset
         return size
 
+    # --- copies and pickles ---
+
+    def __copy__(self) -> FileOutput:
+        return type(self)(self.url, self._client)
+
+    def __deepcopy__(self, memo: Dict[int, Any]) -> FileOutput:
+        # A client is shared, never copied (its pools and locks cannot be); OpenTelemetry
+        # deep-copies log records that hold outputs.
+        return type(self)(self.url, self._client)
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        # The URL alone: the client (and its token) stays out of the pickle.
+        return (type(self), (self.url,))
+
     # --- display ---
 
     @property
@@ -471,12 +531,27 @@ class FileOutput(httpx.SyncByteStream, httpx.AsyncByteStream):
             return {content_type: self.read(), "text/plain": repr(self)}
         if content_type == "image/svg+xml":
             return {content_type: self.read().decode("utf-8", "replace"), "text/plain": repr(self)}
-        kind = content_type.split("/", 1)[0]
+        markup = self._repr_html_()
+        if markup is not None:
+            return {"text/html": markup, "text/plain": repr(self)}
+        return None
+
+    def _repr_png_(self) -> Optional[bytes]:
+        """The whole file for a PNG image, for IPython's display; else None."""
+        return self.read() if self.content_type == "image/png" else None
+
+    def _repr_jpeg_(self) -> Optional[bytes]:
+        """The whole file for a JPEG image, for IPython's display; else None."""
+        return self.read() if self.content_type == "image/jpeg" else None
+
+    def _repr_html_(self) -> Optional[str]:
+        """A player for audio and video (an <img> for images shown by URL); else None."""
+        kind = self.content_type.split("/", 1)[0]
         src = html.escape(self.url, quote=True)
-        if kind == "image":
-            return {"text/html": f'<img src="{src}">', "text/plain": repr(self)}
+        if kind == "image" and self.content_type not in _DISPLAYED_AS_BYTES:
+            return f'<img src="{src}">'
         if kind in ("audio", "video"):
-            return {"text/html": f'<{kind} controls src="{src}"></{kind}>', "text/plain": repr(self)}
+            return f'<{kind} controls src="{src}"></{kind}>'
         return None
 
     def __str__(self) -> str:
@@ -484,6 +559,38 @@ class FileOutput(httpx.SyncByteStream, httpx.AsyncByteStream):
 
     def __repr__(self) -> str:
         return f'{self.__class__.__name__}("{self.url}")'
+
+
+def _size_limit(size: Optional[int]) -> Optional[int]:
+    """A read's `size` as a limit: None for "everything" (None or negative)."""
+    if size is None:
+        return None
+    if isinstance(size, bool) or not isinstance(size, int):
+        raise TypeError(f"size must be an int or None, got {size!r}")
+    return None if size < 0 else size
+
+
+@contextlib.contextmanager
+def _replacing(path: Union[str, os.PathLike[str]]) -> Iterator[Tuple[Path, BinaryIO]]:
+    """A file written beside `path` that replaces it once the block succeeds (else is removed)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {path!r}")
+    target = Path(path)
+    descriptor, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.partial-")
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            yield target, file
+        os.replace(partial, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+        raise
+
+
+def _default_client() -> Client:
+    import replicate
+
+    return replicate.default_client
 
 
 class _Cursor:
@@ -494,28 +601,30 @@ class _Cursor:
         """Where in the file the next byte handed out is."""
         self._chunks = chunks
         self._total = total
-        self._pending = memoryview(b"")
+        self._chunk = b""  # the chunk being handed out, from `_start` on
+        self._start = 0
 
-    def take(self, limit: Optional[int]) -> bytes:
-        """The next bytes, at most `limit` (a chunk for None); b"" at the end of the file."""
-        pending = self._pending
-        if not pending:
-            chunk = next(self._chunks, b"")
-            if limit is None or len(chunk) <= limit:
-                self.offset += len(chunk)
-                return chunk  # whole chunks go out without a copy
-            pending = memoryview(chunk)
-        data = bytes(pending[:limit])
-        self._pending = pending[len(data) :]
+    def take(self, limit: Optional[int], line: bool = False) -> bytes:
+        """The next bytes, at most `limit` (a chunk for None), through the first b"\\n" with
+        `line`; b"" at the end of the file."""
+        chunk, start = self._chunk, self._start
+        if start >= len(chunk):
+            chunk, start = next(self._chunks, b""), 0
+        end = len(chunk) if limit is None else min(len(chunk), start + limit)
+        if line:
+            newline = chunk.find(b"\n", start, end)
+            if newline >= 0:
+                end = newline + 1
+        data = chunk if start == 0 and end == len(chunk) else chunk[start:end]  # whole chunks go out without a copy
+        self._chunk, self._start = chunk, end
         self.offset += len(data)
         return data
 
     def size(self) -> Optional[int]:
         """The file's length once the response has said it (starting the download if needed)."""
-        if self._total() is None and not self._pending:
-            chunk = next(self._chunks, b"")
-            self._pending = memoryview(chunk)
-            if not chunk:
+        if self._total() is None and self._start >= len(self._chunk):
+            self._chunk, self._start = next(self._chunks, b""), 0
+            if not self._chunk and self._total() is None:
                 return self.offset
         return self._total()
 
@@ -552,6 +661,12 @@ class _Download:
         return headers
 
     def start(self, response: httpx.Response) -> None:
+        if response.status_code == 416 and self.received:
+            # Nothing starts there: the position is at or past the end (a file's read gives b"").
+            self.total = _content_range(response)[1]
+            self.expected = None
+            self.skip = -1  # drop the error body
+            return
         response.raise_for_status()
         if not self.received:
             self.etag = response.headers.get("etag")
@@ -570,6 +685,8 @@ class _Download:
         self.skip = self.received - start
 
     def accept(self, chunk: bytes) -> bytes:
+        if self.skip < 0:
+            return b""
         if self.skip:
             dropped = min(self.skip, len(chunk))
             self.skip -= dropped
@@ -605,11 +722,11 @@ def _plain_length(response: httpx.Response) -> Optional[int]:
 def _content_range(response: httpx.Response) -> Tuple[Optional[int], Optional[int]]:
     """The first byte and the file's length from `Content-Range: bytes first-last/length`."""
     unit, _, spec = response.headers.get("content-range", "").partition(" ")
-    first, _, rest = spec.partition("-")
-    length = rest.partition("/")[2]
-    if unit != "bytes" or not first.isdigit():
+    if unit != "bytes":
         return None, None
-    return int(first), int(length) if length.isdigit() else None
+    first = spec.partition("-")[0]
+    length = spec.rpartition("/")[2]  # also in a 416's `bytes */length`
+    return (int(first) if first.isdigit() else None), (int(length) if length.isdigit() else None)
 
 
 def _loggable(url: str) -> str:
@@ -622,7 +739,14 @@ def decode_data_uri(uri: str) -> bytes:
     if not separator:
         raise ValueError(f"malformed data URI (no comma): {uri[:40]!r}")
     if header.endswith(";base64"):
-        return base64.b64decode(payload)
+        # Strict: a lenient decode drops stray characters and returns the wrong bytes silently.
+        encoded = "".join(urllib.parse.unquote(payload).split())
+        try:
+            return base64.b64decode(encoded, validate=True)
+        except binascii.Error as exc:
+            raise binascii.Error(
+                f"the data URI {uri[:40]!r}... does not hold valid base64 ({exc})"
+            ) from None
     return urllib.parse.unquote_to_bytes(payload)
 
 
