@@ -61,6 +61,7 @@ def resolve_ref(
         return None, None, None, ref
     if isinstance(ref, str):
         match = _REF_PATTERN.fullmatch(ref)
-        if match:
+        # `.` and `..` would be collapsed out of the URL and post to another endpoint.
+        if match and not {match.group("owner"), match.group("name")} & {".", ".."}:
             return None, match.group("owner"), match.group("name"), match.group("version")
     raise ValueError(f"Invalid model reference {ref!r}: expected {ACCEPTED_REF_FORMS}")

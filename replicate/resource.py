@@ -241,10 +241,19 @@ def parse_deleted(response: httpx.Response) -> bool:
 
 
 def path_segment(argument: str, value: Any) -> str:
-    """Quote one path segment, rejecting empty or non-string values by argument name."""
+    """Quote one path segment so that it stays one segment, naming the argument if it can't.
+
+    Empty values, `.` and `..` are refused: URL normalisation would drop them, or climb to
+    the parent, and send the request (a DELETE, say) to another resource.
+    """
     if not isinstance(value, str) or not value:
         raise ValueError(f"{argument} must be a non-empty string, got {value!r}")
+    if value in _DOT_SEGMENTS:
+        raise ValueError(f"{argument} cannot be {value!r}: it is not a valid id or name")
     return value if _UNRESERVED(value) else quote(value, safe="")
+
+
+_DOT_SEGMENTS = frozenset([".", ".."])
 
 
 # Characters a path segment never needs quoted (RFC 3986 "unreserved"): ids and names are these.
