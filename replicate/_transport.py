@@ -8,6 +8,9 @@ import json
 import logging
 import os
 import random
+import re
+import socket
+import ssl
 import sys
 import threading
 import time
@@ -41,6 +44,13 @@ _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # Failures before any response byte arrived: the server may have acted, so only an
 # idempotent request may be sent again.
 _NO_RESPONSE = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.WriteTimeout)
+# Failures to reach the host at all. Retried only for a short while: a dead network or a
+# wrong base URL should say so in seconds, not after the full backoff.
+_UNREACHABLE = (httpx.ConnectError, httpx.ConnectTimeout)
+CONNECT_RETRY_DURATION = 4.0
+# Causes that trying again cannot cure: an unknown host name, a certificate that fails
+# verification.
+_PERMANENT_CAUSES = (socket.gaierror, ssl.SSLCertVerificationError)
 
 
 class RetryTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):
@@ -66,6 +76,7 @@ class RetryTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):
         retryable_methods: Optional[Iterable[str]] = None,
         retry_status_codes: Optional[Iterable[int]] = None,
         max_retry_duration: Optional[float] = 300.0,
+        api_origin_setting: Optional[Tuple[Origin, str]] = None,
     ) -> None:
         if jitter_ratio < 0 or jitter_ratio > 0.5:
             raise ValueError(f"jitter_ratio should be between 0 and 0.5, got {jitter_ratio!r}")
@@ -87,6 +98,8 @@ class RetryTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):
             else self.RETRYABLE_STATUS_CODES
         )
         self._max_retry_duration = max_retry_duration
+        # (the API's origin, the setting that chose it): named when the API is unreachable
+        self._api_origin_setting = api_origin_setting
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Send the request, retrying as the policy allows."""
@@ -171,10 +184,29 @@ class _Attempts:
         safe = isinstance(exc, _NEVER_SENT) or (
             isinstance(exc, _NO_RESPONSE) and self.method in self.policy._retryable_methods
         )
-        delay = self._next_attempt(self._backoff(), type(exc).__name__) if safe else None
+        delay: Optional[float] = None
+        if safe and isinstance(exc, _UNREACHABLE):
+            backoff = self._backoff()
+            in_time = time.monotonic() - self.started + backoff <= CONNECT_RETRY_DURATION
+            if in_time and not _caused_by(exc, _PERMANENT_CAUSES):
+                delay = self._next_attempt(backoff, type(exc).__name__)
+        elif safe:
+            delay = self._next_attempt(self._backoff(), type(exc).__name__)
         if delay is None:
+            if isinstance(exc, _UNREACHABLE):
+                self._name_the_host(exc)
             raise exc
         return delay
+
+    def _name_the_host(self, exc: httpx.TransportError) -> None:
+        """Add to the error's message the host it tried and, for the API, what chose it."""
+        url = self.request.url
+        where = f"{url.scheme}://{url.netloc.decode('ascii', 'replace')}"
+        setting = self.policy._api_origin_setting
+        if setting is not None and setting[0] == origin_of(url):
+            where += f", the API base URL set by {setting[1]}"
+        reason = str(exc) or type(exc).__name__
+        exc.args = (f"{reason} (could not connect to {where})", *exc.args[1:])
 
     def _may_retry_status(self, status: int) -> bool:
         if status not in self.policy._retry_status_codes:
@@ -332,6 +364,18 @@ class _SlotHoldingStream(httpx.SyncByteStream, httpx.AsyncByteStream):
             release()
 
 
+def _caused_by(exc: BaseException, causes: Tuple[type, ...]) -> bool:
+    """Whether `exc` or anything in its chain of causes is one of `causes`."""
+    seen = set()
+    current: Optional[BaseException] = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, causes):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def parse_retry_after(value: Optional[str], now: Optional[datetime] = None) -> Optional[float]:
     """Seconds to wait from a Retry-After header: delta-seconds or an HTTP-date."""
     if not value:
@@ -374,7 +418,55 @@ def _loggable_url(url: httpx.URL) -> str:
 
 def token_from_environment() -> Optional[str]:
     """The token for this moment: the Cog prediction's own, else REPLICATE_API_TOKEN."""
-    return _token_from_cog() or os.environ.get("REPLICATE_API_TOKEN") or None
+    return _token_from_cog() or clean_token(os.environ.get("REPLICATE_API_TOKEN"))
+
+
+def clean_token(token: Optional[str]) -> Optional[str]:
+    """The token without surrounding whitespace (`$(cat token.txt)` keeps a newline); None if empty."""
+    if not isinstance(token, str):
+        return token
+    return token.strip() or None
+
+
+def redact(text: str, *tokens: Optional[str]) -> str:
+    """`text` with each token replaced by `r8_…` and its last 4 characters."""
+    for token in tokens:
+        # A few characters are no secret, and replacing them everywhere would garble the text.
+        if token and len(token) >= 8 and token in text:
+            text = text.replace(token, _redacted(token))
+    return text
+
+
+def _redacted(token: str) -> str:
+    if len(token) < 12:  # too short to show any of it
+        return "<redacted>"
+    prefix = "r8_" if token.startswith("r8_") else ""
+    return f"{prefix}…{token[-4:]}"
+
+
+def token_sent_with(request: Optional[httpx.Request]) -> Optional[str]:
+    """The bearer token a request carried, if any."""
+    if request is None:
+        return None
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
+# Header values may hold visible ASCII, spaces and tabs; anything else makes httpx fail
+# with the whole header, token included, in its message.
+_ILLEGAL_IN_HEADER = re.compile(r"[^\x20-\x7e\t]")
+
+
+def check_token(token: str) -> None:
+    """Raise httpx.LocalProtocolError, without the token, if it cannot go in a header."""
+    illegal = _ILLEGAL_IN_HEADER.search(token)
+    if illegal:
+        raise httpx.LocalProtocolError(
+            f"the API token contains a character that cannot be sent in an HTTP header "
+            f"({illegal.group()!r} at position {illegal.start()}); check REPLICATE_API_TOKEN or api_token="
+        )
 
 
 def _token_from_cog() -> Optional[str]:
@@ -388,7 +480,7 @@ def _token_from_cog() -> Optional[str]:
             context = cog.current_scope().context
         for key, value in context.items():
             if str(key).upper() == "REPLICATE_API_TOKEN" and value:
-                return str(value)
+                return clean_token(str(value))
     except Exception:  # any failure in Cog's scope falls back to the environment
         return None
     return None
@@ -417,6 +509,7 @@ class APITokenAuth(httpx.Auth):
         if "authorization" not in request.headers and origin_of(request.url) == self._api_origin:
             token = self._get_token()
             if token:
+                check_token(token)
                 request.headers["Authorization"] = f"Bearer {token}"
         yield request
 

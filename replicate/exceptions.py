@@ -45,6 +45,9 @@ __all__ = [
 ]
 
 _DETAIL_LIMIT = 500
+# The most characters of a server's text a message carries: a 10 MB `detail` stays on
+# `error.response`, not in every traceback and log line.
+TEXT_LIMIT = 4096
 
 
 class ReplicateException(Exception):
@@ -58,7 +61,13 @@ class ModelError(ReplicateException):
 
     def __init__(self, prediction: Prediction) -> None:
         self.prediction = prediction
-        super().__init__(prediction.error)
+        error = prediction.error
+        if isinstance(error, str):  # the model's text may echo the token it was given
+            from replicate._transport import redact, token_from_environment
+
+            client = getattr(prediction, "_client", None)
+            error = redact(error, client._token() if client is not None else None, token_from_environment())
+        super().__init__(error)
 
 
 class ReplicateError(ReplicateException):
@@ -81,6 +90,10 @@ class ReplicateError(ReplicateException):
         *,
         response: Optional[httpx.Response] = None,
     ) -> None:
+        if response is not None:  # the text is the server's: no token in it, and bounded
+            type, title, detail, instance = (
+                _server_text(value, response) for value in (type, title, detail, instance)
+            )
         self.type = type
         self.title = title
         self.status = status
@@ -102,11 +115,15 @@ class ReplicateError(ReplicateException):
         if cls is ReplicateError:
             error_class = _class_for_status(response.status_code)
         status = data.get("status")
+        detail = _text_or_none(data.get("detail"))
+        request = _request_of(response)
+        if response.status_code == 401 and request is not None and "authorization" not in request.headers:
+            detail = f"{detail} ({NO_TOKEN_HINT})" if detail else NO_TOKEN_HINT
         return error_class(
             type=_text_or_none(data.get("type")),
             title=_text_or_none(data.get("title")),
             status=status if isinstance(status, int) else response.status_code,
-            detail=_text_or_none(data.get("detail")),
+            detail=detail,
             instance=_text_or_none(data.get("instance")),
             response=response,
         )
@@ -190,6 +207,32 @@ def _class_for_status(status: int) -> Type[ReplicateError]:
     if status >= 500:
         return InternalServerError
     return _STATUS_CLASSES.get(status, ReplicateError)
+
+
+def _server_text(value: Optional[str], response: httpx.Response) -> Optional[str]:
+    """Server text fit for a message: tokens redacted, cut to TEXT_LIMIT with a note."""
+    if value is None:
+        return None
+    from replicate._transport import redact, token_from_environment, token_sent_with
+
+    value = redact(value, token_sent_with(_request_of(response)), token_from_environment())
+    if len(value) > TEXT_LIMIT:
+        cut = len(value) - TEXT_LIMIT
+        value = f"{value[:TEXT_LIMIT]}… [{cut} more characters cut; the full body is on error.response]"
+    return value
+
+
+def _request_of(response: httpx.Response) -> Optional[httpx.Request]:
+    try:
+        return response.request
+    except RuntimeError:  # a response built by hand has none
+        return None
+
+
+NO_TOKEN_HINT = (
+    "No API token was found, so none was sent: set the REPLICATE_API_TOKEN environment "
+    "variable or pass api_token= to replicate.Client()."
+)
 
 
 def _rebuild_error(cls: Type[ReplicateError], fields: Dict[str, Any]) -> ReplicateError:
