@@ -29,6 +29,8 @@ from replicate._transport import (
     APITokenAuth,
     ConnectionPools,
     RetryTransport,
+    Transport,
+    clean_token,
     origin_of,
     token_from_environment,
 )
@@ -95,6 +97,9 @@ class Client:
         **kwargs: Any,
     ) -> None:
         self._api_token = api_token
+        self._base_url_setting = (
+            "base_url" if base_url else "REPLICATE_BASE_URL" if os.environ.get("REPLICATE_BASE_URL") else "default"
+        )
         self._base_url = normalize_base_url(
             base_url or os.environ.get("REPLICATE_BASE_URL") or DEFAULT_BASE_URL
         )
@@ -113,6 +118,7 @@ class Client:
             key: kwargs.pop(key) for key in list(kwargs) if key in _TRANSPORT_OPTIONS
         }
         self._transport_options.setdefault("limits", DEFAULT_LIMITS)
+        check_httpx_options(kwargs, self._transport_options)
         self._client_kwargs = kwargs
         self._retry_options: Dict[str, Any] = {}
         self._auth = APITokenAuth(self._token, origin_of(httpx.URL(self._base_url)))
@@ -129,7 +135,7 @@ class Client:
 
     def _token(self) -> Optional[str]:
         """The token for the next request: explicit, else Cog's, else REPLICATE_API_TOKEN."""
-        return self._api_token or token_from_environment()
+        return clean_token(self._api_token) or token_from_environment()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._base_url!r})"
@@ -146,8 +152,8 @@ class Client:
                 if client is None:
                     transport = self._transport or self._pools(httpx.HTTPTransport)
                     client = self._sync_client = httpx.Client(
-                        transport=RetryTransport(wrapped_transport=transport, **self._retry_options),
-                        **self._httpx_options(),
+                        transport=self._retrying(transport),
+                        **self._httpx_options(httpx.HTTPTransport),
                     )
         return client
 
@@ -163,15 +169,41 @@ class Client:
         if client is None:
             transport = self._transport or self._pools(httpx.AsyncHTTPTransport)
             client = httpx.AsyncClient(
-                transport=RetryTransport(wrapped_transport=transport, **self._retry_options),
-                **self._httpx_options(),
+                transport=self._retrying(transport),
+                **self._httpx_options(httpx.AsyncHTTPTransport),
             )
             self._async_clients[loop] = client
         return client
 
-    def _pools(self, transport_class: Callable[..., PoolT]) -> Union[PoolT, ConnectionPools]:
+    def _retrying(self, transport: Transport) -> RetryTransport:
+        """The retry policy around `transport`; it names the base URL's setting when unreachable."""
+        setting = (origin_of(httpx.URL(self._base_url)), self._base_url_setting)
+        return RetryTransport(wrapped_transport=transport, api_origin_setting=setting, **self._retry_options)
+
+    def _proxy_mounts(self, transport_class: Callable[..., PoolT]) -> Dict[str, Optional[RetryTransport]]:
+        """Transports for the proxies HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY name.
+
+        httpx reads these only when it builds its own transport, and this client gives it
+        one, so the client reads them itself, as httpx would (None: no proxy for that host).
+        """
+        if (
+            self._transport is not None
+            or "proxy" in self._transport_options
+            or "mounts" in self._client_kwargs
+            or not self._client_kwargs.get("trust_env", True)
+        ):
+            return {}
+        from httpx._utils import get_environment_proxies
+
+        return {
+            pattern: None if proxy_url is None else self._retrying(self._pools(transport_class, proxy=proxy_url))
+            for pattern, proxy_url in get_environment_proxies().items()
+        }
+
+    def _pools(self, transport_class: Callable[..., PoolT], **extra: Any) -> Union[PoolT, ConnectionPools]:
         """The connection pools for `limits`, with requests queued before them (see ConnectionPools)."""
-        options = self._transport_options
+        options = {**self._transport_options, **extra}
+        options.setdefault("trust_env", self._client_kwargs.get("trust_env", True))
         limits: httpx.Limits = options["limits"]
         if not limits.max_connections:
             return transport_class(**options)
@@ -186,17 +218,22 @@ class Client:
         if count > 1:
             # One TLS context for all the pools: each would load the CA bundle again (~0.8 MB).
             cert = pool_options.pop("cert", None)
-            pool_options["verify"] = httpx.create_ssl_context(verify=options.get("verify", True), cert=cert)
+            pool_options["verify"] = httpx.create_ssl_context(
+                verify=options.get("verify", True), cert=cert, trust_env=options["trust_env"]
+            )
         pools = [transport_class(**pool_options) for _ in range(count)]
         return ConnectionPools(pools, limits.max_connections)
 
-    def _httpx_options(self) -> Dict[str, Any]:
+    def _httpx_options(self, transport_class: Callable[..., PoolT]) -> Dict[str, Any]:
         options: Dict[str, Any] = {
             "base_url": self._base_url,
             "headers": self._headers,
             "timeout": self._timeout,
             "auth": self._auth,
         }
+        mounts = self._proxy_mounts(transport_class)
+        if mounts:
+            options["mounts"] = mounts
         options.update(self._client_kwargs)
         return options
 
@@ -399,6 +436,33 @@ def raise_for_status(response: httpx.Response) -> None:
     """Raise the ReplicateError subclass for an HTTP error answer."""
     if response.status_code >= 400:
         raise ReplicateError.from_response(response)
+
+
+_OWN_OPTIONS = ("api_token", "base_url", "timeout", "poll_interval", "wait_strategy")
+
+
+def check_httpx_options(client_options: Mapping[str, Any], transport_options: Mapping[str, Any]) -> None:
+    """Refuse now, not at the first request, a keyword httpx.Client does not take, or
+    http2=True without the `h2` package."""
+    import difflib
+    import importlib
+    import inspect
+
+    accepted = set(inspect.signature(httpx.Client.__init__).parameters)
+    accepted |= set(inspect.signature(httpx.AsyncClient.__init__).parameters)
+    accepted.discard("self")
+    for name in client_options:
+        if name not in accepted:
+            close = difflib.get_close_matches(name, sorted(accepted | set(_OWN_OPTIONS)), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise TypeError(f"Client() got an unexpected keyword argument {name!r}{hint}")
+    if transport_options.get("http2"):
+        try:
+            importlib.import_module("h2")
+        except ImportError:
+            raise ImportError(
+                "http2=True needs the 'h2' package: install it with pip install 'httpx[http2]'"
+            ) from None
 
 
 def check_wait_strategy(strategy: Any) -> WaitStrategy:

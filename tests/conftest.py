@@ -1,4 +1,4 @@
-"""Shared test setup: no test sees the developer's token, base URL or poll interval."""
+"""Shared test setup: no test sees the developer's token, base URL, poll interval or proxies."""
 
 from __future__ import annotations
 
@@ -9,3 +9,7 @@ import pytest
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("REPLICATE_API_TOKEN", "REPLICATE_BASE_URL", "REPLICATE_POLL_INTERVAL"):
         monkeypatch.delenv(name, raising=False)
+    # The client honours proxy variables as httpx does: tests talk to 127.0.0.1 directly.
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)

@@ -8,7 +8,16 @@ caller saw. Tests that matter over sockets use real loopback sockets.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, List, Optional, Tuple
+import json
+import logging
+import socket
+import ssl
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import unquote
 
 import httpx
@@ -17,12 +26,113 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from replicate.client import Client
-from replicate.exceptions import ReplicateError
+from replicate.exceptions import AuthenticationError, ModelError, ReplicateError
 from replicate.model import Model
+from replicate.prediction import Prediction
 
 TOKEN = "r8_securityTestToken0123456789abcdefWXYZ"
 modes = pytest.mark.parametrize("mode", ["sync", "async"])
 PROPERTY = settings(max_examples=60, deadline=None)
+CERT = Path(__file__).parent / "data" / "loopback-cert.pem"
+KEY = Path(__file__).parent / "data" / "loopback-key.pem"
+PREDICTION: Dict[str, Any] = {"id": "p1", "version": "v", "status": "succeeded", "input": {}, "output": "ok", "urls": {}}
+
+
+def run_mode(mode: str, sync: Callable[[], Any], make_async: Callable[[], Any]) -> Any:
+    """Run the sync form, or the async form in a fresh event loop."""
+    if mode == "sync":
+        return sync()
+    return asyncio.run(make_async())
+
+
+@contextmanager
+def bounded(seconds: float) -> Iterator[None]:
+    """The block must end within `seconds`."""
+    started = time.monotonic()
+    yield
+    elapsed = time.monotonic() - started
+    assert elapsed < seconds, f"took {elapsed:.1f}s, more than {seconds}s"
+
+
+def http_response(status: int, body: bytes, content_type: str = "application/json", extra: str = "") -> bytes:
+    head = f"HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n{extra}\r\n"
+    return head.encode() + body
+
+
+def json_response(status: int, body: Any) -> bytes:
+    return http_response(status, json.dumps(body).encode())
+
+
+class LoopbackServer:
+    """A tiny HTTP/1.1 server on 127.0.0.1: `handle(head, body)` gives the bytes to answer,
+    or takes the socket itself when it has a `raw` attribute. Records every request."""
+
+    def __init__(self, handle: Callable[..., Any], tls: bool = False) -> None:
+        self.handle = handle
+        self.requests: List[Tuple[str, Dict[str, str], bytes]] = []
+        self.connections = 0
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.2)
+        self.port = self._listener.getsockname()[1]
+        self._tls: Optional[ssl.SSLContext] = None
+        if tls:
+            self._tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            self._tls.load_cert_chain(str(CERT), str(KEY))
+        self._stopping = False
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"{'https' if self._tls else 'http'}://127.0.0.1:{self.port}"
+
+    def _serve(self) -> None:
+        while not self._stopping:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            threading.Thread(target=self._connection, args=(conn,), daemon=True).start()
+
+    def _connection(self, conn: socket.socket) -> None:
+        try:
+            if self._tls is not None:
+                conn = self._tls.wrap_socket(conn, server_side=True)
+            reader = conn.makefile("rb")
+            while True:
+                line = reader.readline()
+                if not line:
+                    return
+                head = line.decode("latin-1").strip()
+                headers: Dict[str, str] = {}
+                while True:
+                    header = reader.readline().decode("latin-1").strip()
+                    if not header:
+                        break
+                    name, _, value = header.partition(":")
+                    headers[name.strip().lower()] = value.strip()
+                body = reader.read(int(headers.get("content-length", "0")))
+                self.requests.append((head, headers, body))
+                if getattr(self.handle, "raw", False):
+                    self.handle(conn, head, headers)
+                    return
+                conn.sendall(self.handle(head, headers, body))
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self._stopping = True
+        self._thread.join(timeout=2)
+        self._listener.close()
+
+    def __enter__(self) -> LoopbackServer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 class Recorder:
@@ -204,3 +314,271 @@ def test_async_twins_refuse_dot_segments_too() -> None:
 
     asyncio.run(attempts())
     assert recorder.requests == []
+
+
+# --- 2. secrets never in text ---------------------------------------------------------------
+
+
+def _authorization_seen(mode: str, **client_kwargs: Any) -> str:
+    with LoopbackServer(lambda head, headers, body: json_response(200, PREDICTION)) as server:
+        client = Client(base_url=server.url, **client_kwargs)
+        run_mode(mode, lambda: client.predictions.get("p1"), lambda: client.predictions.async_get("p1"))
+        return server.requests[0][1]["authorization"]
+
+
+@modes
+def test_surrounding_whitespace_is_stripped_from_every_token_source(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _authorization_seen(mode, api_token=f" {TOKEN}\n") == f"Bearer {TOKEN}"
+    monkeypatch.setenv("REPLICATE_API_TOKEN", f"{TOKEN}\r\n")
+    assert _authorization_seen(mode) == f"Bearer {TOKEN}"
+
+
+@modes
+@pytest.mark.parametrize("bad", ["r8_abc\ndef0123456789", "r8_abc\x00def0123456789", "r8_abc\u00e9def0123456789"])
+def test_a_token_that_cannot_go_in_a_header_is_refused_without_showing_it(mode: str, bad: str) -> None:
+    with LoopbackServer(lambda head, headers, body: json_response(200, PREDICTION)) as server:
+        client = Client(api_token=bad, base_url=server.url)
+        with pytest.raises(httpx.LocalProtocolError) as caught:
+            run_mode(mode, lambda: client.predictions.get("p1"), lambda: client.predictions.async_get("p1"))
+    message = str(caught.value)
+    assert "API token" in message and "REPLICATE_API_TOKEN" in message
+    assert "def0123456789" not in message and "def0123456789" not in repr(caught.value)
+    assert server.requests == []
+
+
+ECHOES: Dict[str, Callable[[str], bytes]] = {
+    "json detail": lambda auth: json_response(500, {"detail": f"bad header: {auth}", "status": 500}),
+    "json title": lambda auth: json_response(400, {"title": f"got {auth}", "detail": "no", "status": 400}),
+    "text": lambda auth: http_response(502, f"upstream rejected {auth}".encode(), "text/plain"),
+    "html": lambda auth: http_response(403, f"<html><body><pre>{auth}</pre></body></html>".encode(), "text/html"),
+}
+
+
+@modes
+@pytest.mark.parametrize("shape", list(ECHOES))
+def test_a_token_echoed_by_the_server_is_redacted_from_the_error(
+    mode: str, shape: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    echo = ECHOES[shape]
+    with LoopbackServer(lambda head, headers, body: echo(headers["authorization"])) as server:
+        client = Client(api_token=TOKEN, base_url=server.url)
+        client._retry_options["max_attempts"] = 1
+        with caplog.at_level(logging.DEBUG), pytest.raises(ReplicateError) as caught:
+            run_mode(mode, lambda: client.predictions.get("p1"), lambda: client.predictions.async_get("p1"))
+    error = caught.value
+    for text in (str(error), repr(error), error.detail or "", error.title or "", caplog.text):
+        assert TOKEN not in text
+    assert "r8_…WXYZ" in str(error)
+    assert error.response is not None and TOKEN in error.response.text  # the body itself is kept
+    assert len(server.requests) == 1
+
+
+@modes
+def test_a_huge_detail_is_cut_with_a_note_and_the_body_kept(mode: str) -> None:
+    detail = "x" * 10_000_000
+    with LoopbackServer(lambda head, headers, body: json_response(422, {"detail": detail, "title": "t" * 50_000})) as server:
+        client = Client(api_token=TOKEN, base_url=server.url)
+        with pytest.raises(ReplicateError) as caught:
+            run_mode(mode, lambda: client.predictions.get("p1"), lambda: client.predictions.async_get("p1"))
+    error = caught.value
+    assert len(str(error)) < 10_000 and len(repr(error)) < 10_000
+    assert "9995904 more characters cut" in str(error)
+    assert "45904 more characters cut" in str(error)
+    assert error.response is not None and len(error.response.json()["detail"]) == 10_000_000
+
+
+@modes
+def test_401_without_a_token_says_none_was_found_and_how_to_set_one(mode: str) -> None:
+    unauthorized = {"detail": "Authentication credentials were not provided.", "status": 401}
+    with LoopbackServer(lambda head, headers, body: json_response(401, unauthorized)) as server:
+        with pytest.raises(AuthenticationError) as without:
+            client = Client(base_url=server.url)
+            run_mode(mode, lambda: client.predictions.get("p1"), lambda: client.predictions.async_get("p1"))
+        with pytest.raises(AuthenticationError) as wrong:
+            client = Client(api_token=TOKEN, base_url=server.url)
+            run_mode(mode, lambda: client.predictions.get("p1"), lambda: client.predictions.async_get("p1"))
+    assert "No API token was found" in str(without.value) and "REPLICATE_API_TOKEN" in str(without.value)
+    assert str(without.value).count("Authentication credentials were not provided.") == 1
+    assert "No API token" not in str(wrong.value)
+    assert "authorization" not in server.requests[0][1] and "authorization" in server.requests[1][1]
+
+
+def test_a_model_error_echoing_the_token_is_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
+    failed = {**PREDICTION, "status": "failed", "error": f"auth {TOKEN} refused", "output": None}
+    recorder = Recorder(lambda request: httpx.Response(200, json=failed))
+    client = recorder.client()
+    prediction = client.predictions.get("p1")
+    error = ModelError(prediction)
+    assert TOKEN not in str(error) and "r8_…WXYZ" in str(error)
+    assert prediction.error == failed["error"]  # the prediction keeps what the server sent
+    monkeypatch.setenv("REPLICATE_API_TOKEN", TOKEN)
+    unbound = Prediction.model_validate(failed)
+    assert TOKEN not in str(ModelError(unbound))
+
+
+# --- 3. networks that fail ------------------------------------------------------------------
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@modes
+@pytest.mark.parametrize("setting", ["base_url", "REPLICATE_BASE_URL"])
+def test_a_closed_port_fails_in_seconds_naming_the_host_and_setting(
+    mode: str, setting: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}"
+    if setting == "base_url":
+        client = Client(api_token=TOKEN, base_url=url)
+    else:
+        monkeypatch.setenv("REPLICATE_BASE_URL", url)
+        client = Client(api_token=TOKEN)
+    with bounded(8), pytest.raises(httpx.ConnectError) as caught:
+        run_mode(mode, lambda: client.predictions.get("p1"), lambda: client.predictions.async_get("p1"))
+    message = str(caught.value)
+    assert url in message and f"set by {setting}" in message
+    assert TOKEN not in message
+
+
+def _failing_transport(cause: BaseException, attempts: List[httpx.Request]) -> httpx.MockTransport:
+    def fail(request: httpx.Request) -> httpx.Response:
+        attempts.append(request)
+        try:
+            raise cause
+        except BaseException as exc:
+            raise httpx.ConnectError(str(exc), request=request) from exc
+
+    return httpx.MockTransport(fail)
+
+
+@modes
+@pytest.mark.parametrize(
+    "cause",
+    [socket.gaierror(-2, "Name or service not known"), ssl.SSLCertVerificationError(1, "certificate verify failed")],
+    ids=["dns", "tls"],
+)
+def test_dns_and_certificate_failures_are_not_retried(mode: str, cause: BaseException) -> None:
+    attempts: List[httpx.Request] = []
+    client = Client(api_token=TOKEN, base_url="https://api.example.test", transport=_failing_transport(cause, attempts))
+    with pytest.raises(httpx.ConnectError) as caught:
+        run_mode(mode, lambda: client.predictions.get("p1"), lambda: client.predictions.async_get("p1"))
+    assert len(attempts) == 1
+    assert "https://api.example.test" in str(caught.value) and "base_url" in str(caught.value)
+
+
+@modes
+def test_refused_connections_are_retried_within_a_short_total(mode: str) -> None:
+    attempts: List[httpx.Request] = []
+    client = Client(api_token=TOKEN, transport=_failing_transport(ConnectionRefusedError(111, "refused"), attempts))
+    with bounded(8), pytest.raises(httpx.ConnectError) as caught:
+        run_mode(mode, lambda: client.predictions.get("p1"), lambda: client.predictions.async_get("p1"))
+    assert 2 <= len(attempts) <= 8
+    assert "https://api.replicate.com" in str(caught.value) and "set by default" in str(caught.value)
+
+
+@modes
+def test_an_untrusted_certificate_fails_at_once_over_a_real_socket(mode: str) -> None:
+    with LoopbackServer(lambda head, headers, body: json_response(200, PREDICTION), tls=True) as server:
+        client = Client(api_token=TOKEN, base_url=server.url, trust_env=False)
+        with bounded(5), pytest.raises(httpx.ConnectError) as caught:
+            run_mode(mode, lambda: client.predictions.get("p1"), lambda: client.predictions.async_get("p1"))
+        time.sleep(0.1)
+    assert "CERTIFICATE_VERIFY_FAILED" in str(caught.value) and server.url in str(caught.value)
+    assert server.connections == 1 and server.requests == []
+
+
+# --- 3b. environment proxies and certificates -------------------------------------------------
+
+
+def _proxy_answer(head: str, headers: Dict[str, str], body: bytes) -> bytes:
+    return json_response(200, {**PREDICTION, "id": "via-proxy"})
+
+
+def _api_answer(head: str, headers: Dict[str, str], body: bytes) -> bytes:
+    return json_response(200, {**PREDICTION, "id": "direct"})
+
+
+@modes
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY"])
+def test_environment_proxies_are_honoured(mode: str, variable: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with LoopbackServer(_proxy_answer) as proxy, LoopbackServer(_api_answer) as api:
+        monkeypatch.setenv(variable, proxy.url)
+        client = Client(api_token=TOKEN, base_url=api.url)
+        got = run_mode(mode, lambda: client.predictions.get("p1"), lambda: client.predictions.async_get("p1"))
+    assert got.id == "via-proxy"
+    assert proxy.requests[0][0] == f"GET {api.url}/v1/predictions/p1 HTTP/1.1"  # absolute form
+    assert api.requests == []
+
+
+@modes
+@pytest.mark.parametrize("bypass", ["NO_PROXY", "trust_env=False"])
+def test_no_proxy_and_trust_env_false_go_direct(mode: str, bypass: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with LoopbackServer(_proxy_answer) as proxy, LoopbackServer(_api_answer) as api:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        options: Dict[str, Any] = {}
+        if bypass == "NO_PROXY":
+            monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        else:
+            options["trust_env"] = False
+        client = Client(api_token=TOKEN, base_url=api.url, **options)
+        got = run_mode(mode, lambda: client.predictions.get("p1"), lambda: client.predictions.async_get("p1"))
+    assert got.id == "direct" and proxy.requests == [] and len(api.requests) == 1
+
+
+@modes
+def test_ssl_cert_file_is_honoured_unless_trust_env_is_false(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(CERT))
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    with LoopbackServer(_api_answer, tls=True) as api:
+        client = Client(api_token=TOKEN, base_url=api.url)
+        got = run_mode(mode, lambda: client.predictions.get("p1"), lambda: client.predictions.async_get("p1"))
+        assert got.id == "direct"
+        untrusting = Client(api_token=TOKEN, base_url=api.url, trust_env=False)
+        with pytest.raises(httpx.ConnectError):
+            run_mode(mode, lambda: untrusting.predictions.get("p1"), lambda: untrusting.predictions.async_get("p1"))
+    assert len(api.requests) == 1
+
+
+# --- 8. mistakes caught early ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "options, named, suggested",
+    [({"api_tokn": TOKEN}, "api_tokn", "api_token"), ({"timout": 5}, "timout", "timeout"), ({"folow_redirects": True}, "folow_redirects", "follow_redirects")],
+)
+def test_an_unknown_keyword_is_refused_at_construction(options: Dict[str, Any], named: str, suggested: str) -> None:
+    with pytest.raises(TypeError) as caught:
+        Client(**options)
+    assert repr(named) in str(caught.value) and repr(suggested) in str(caught.value)
+
+
+def test_every_httpx_client_keyword_and_v0_option_is_accepted() -> None:
+    client = Client(
+        api_token=TOKEN,
+        base_url="https://api.example.test",
+        timeout=httpx.Timeout(3.0),
+        poll_interval=0.1,
+        headers={"X-Test": "1"},
+        cookies={"c": "1"},
+        params={"p": "1"},
+        follow_redirects=True,
+        max_redirects=3,
+        event_hooks={"request": []},
+        default_encoding="utf-8",
+        trust_env=False,
+        verify=True,
+        cert=None,
+        http1=True,
+        limits=httpx.Limits(max_connections=10),
+        mounts={},
+    )
+    assert client.base_url == "https://api.example.test"
+
+
+def test_http2_without_h2_is_refused_at_construction_naming_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "h2", None)  # as if it were not installed
+    with pytest.raises(ImportError, match=r"httpx\[http2\]"):
+        Client(api_token=TOKEN, http2=True)
