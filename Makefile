@@ -2,16 +2,31 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DOCS_STAMP := $(VENV)/.docs-installed
 
-.PHONY: venv test lint demo bench bench-quick clean
+# The interpreter's version and real path. The stamp records them, so that
+# `make test PYTHON=python3.9` rebuilds a venv that another interpreter made.
+PYTHON_ID := $(shell $(PYTHON) -c 'import sys; print(sys.version.split()[0], sys.executable)' 2>/dev/null)
+ifneq ($(shell cat $(STAMP) 2>/dev/null),$(PYTHON_ID))
+$(STAMP): FORCE
+endif
+
+.PHONY: venv test lint demo bench bench-quick docs docs-serve dist clean FORCE
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml requirements-dev.txt
+	@test -n "$(PYTHON_ID)" || { echo "$(PYTHON): no such Python interpreter" >&2; exit 1; }
+	@if [ -d $(VENV) ] && [ "$$(cat $(STAMP) 2>/dev/null)" != "$(PYTHON_ID)" ]; then \
+		echo "$(VENV) was not made by Python $(PYTHON_ID): rebuilding it"; rm -rf $(VENV); fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[emulator]" -r requirements-dev.txt
-	touch $(STAMP)
+	echo "$(PYTHON_ID)" > $(STAMP)
+
+$(DOCS_STAMP): $(STAMP) requirements-docs.txt
+	$(BIN)/python -m pip install --quiet -r requirements-docs.txt
+	touch $(DOCS_STAMP)
 
 test: venv
 	$(BIN)/python -m pytest -n 2 -q
@@ -29,5 +44,19 @@ bench: venv
 bench-quick: venv
 	$(BIN)/python benchmarks/run.py --quick
 
+# The documentation site, built into site/; --strict turns every warning (a broken link,
+# a page missing from the nav, a docstring reference that does not resolve) into an error.
+docs: $(DOCS_STAMP)
+	$(BIN)/mkdocs build --strict --clean --site-dir site
+
+docs-serve: $(DOCS_STAMP)
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
+# An sdist and a wheel in dist/, checked by twine.
+dist: $(DOCS_STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist
+	$(BIN)/twine check --strict dist/*
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site dist
