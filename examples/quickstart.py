@@ -15,6 +15,7 @@ from pathlib import Path
 
 import replicate
 from replicate.exceptions import ModelError
+from replicate.helpers import FileOutput
 
 
 def show_progress(prediction: replicate.prediction.Prediction) -> None:
@@ -36,6 +37,7 @@ def main() -> int:
 
     print("\n== file output: replicate/image-maker ==")
     image = replicate.run("replicate/image-maker", input={"prompt": "a sunset", "width": 96, "height": 64})
+    assert isinstance(image, FileOutput)  # image-maker answers one file
     path = Path("quickstart-image.png")
     with path.open("wb") as file:
         for chunk in image:  # streamed, in constant memory
