@@ -121,12 +121,6 @@ class Replicate(Client):
         """POST to a path under the API's `/v1`; returns the httpx.Response."""
         return self.request("POST", path, json=json, content=content, params=params, headers=headers)
 
-    def use(self, ref: Any, *, hint: Any = None, streaming: bool = False) -> Any:
-        """A model as a Python function that runs on this client (see `replicate.use`)."""
-        from replicate.use import use
-
-        return use(ref, hint=hint, streaming=streaming, client=self)
-
 
 class AsyncReplicate:
     """The newer SDK's async client: every namespace method is awaited under its plain name.

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from replicate.search import SearchResponse
     from replicate.stream import ServerSentEvent
     from replicate.training import Trainings
+    from replicate.use import FunctionRef
     from replicate.version import Version
     from replicate.webhook import Webhooks
 
@@ -430,6 +431,19 @@ class Client:
         from replicate.stream import async_stream
 
         return async_stream(self, ref, input, use_file_output=use_file_output, **params)
+
+    def use(
+        self,
+        ref: Union[str, FunctionRef[Any, Any]],
+        *,
+        hint: Optional[Callable[..., Any]] = None,
+        streaming: bool = False,
+        use_async: bool = False,
+    ) -> Any:
+        """A model as a Python function that runs on this client (see `replicate.use`)."""
+        from replicate.use import use
+
+        return use(ref, hint=hint, streaming=streaming, use_async=use_async, client=self)
 
 
 def raise_for_status(response: httpx.Response) -> None:

@@ -6,8 +6,9 @@
     for token in llm(prompt="Hello"):         # tokens as the model produces them
         print(token, end="")
 
-A Function looks its model up on first use (`GET /v1/models/{owner}/{name}`, and the version
-when the reference names one) and reads the version's OpenAPI schema to shape the output:
+A Function looks its model up on first use (`GET /v1/models/{owner}/{name}`, then the version
+the reference names, or else the model's versions list to learn whether it has addressable
+versions, as v0 1.1 does) and reads the version's OpenAPI schema to shape the output:
 file URLs become `URLPath`s, text-token iterators become one string, other iterators a list.
 Unlike v0's, this module runs on Python 3.9+.
 """
@@ -15,12 +16,13 @@ Unlike v0's, this module runs on Python 3.9+.
 from __future__ import annotations
 
 import copy
-import functools
 import hashlib
 import mimetypes
 import os
+import shutil
 import tempfile
 import threading
+import weakref
 from pathlib import Path, PurePosixPath
 from typing import (
     TYPE_CHECKING,
@@ -48,8 +50,8 @@ from urllib.parse import unquote, urlsplit
 from typing_extensions import ParamSpec
 
 from replicate._polling import TERMINAL_STATUSES
-from replicate.exceptions import ModelError
-from replicate.helpers import FileOutput, guess_url_content_type
+from replicate.exceptions import ModelError, ReplicateError
+from replicate.helpers import FileOutput, _default_client, guess_url_content_type
 from replicate.identifier import ModelVersionIdentifier
 from replicate.model import model_predictions_path
 from replicate.prediction import async_create_prediction, create_prediction
@@ -58,6 +60,7 @@ from replicate.schema import is_concatenate, make_schema_backwards_compatible
 if TYPE_CHECKING:
     from replicate.client import Client
     from replicate.model import Model
+    from replicate.pagination import Page
     from replicate.prediction import Prediction
     from replicate.version import Version
 
@@ -90,8 +93,10 @@ _KEPT_SCHEMAS = frozenset(["Input", "Output", "TrainingInput", "TrainingOutput"]
 class URLPath(os.PathLike[str]):
     """A model's output file: a path-like that downloads the URL on first filesystem use.
 
-    `open(path)`, `Path(path)` and `os.fspath(path)` download it (once) into a private
-    temporary directory, keeping the URL's file name; `get_path_url(path)` gives the URL.
+    `open(path)`, `Path(path)` and `os.fspath(path)` download it (once) into the process's
+    private temporary directory, keeping the URL's file name; `get_path_url(path)` gives the
+    URL. The file stays readable until the process exits, when the directory is removed
+    (copy it elsewhere to keep it); if it is gone sooner, the next use downloads it again.
     """
 
     def __init__(self, url: str, *, client: Optional[Client] = None) -> None:
@@ -138,10 +143,36 @@ def get_path_url(path: Any) -> Optional[str]:
 _DOWNLOADED: Dict[str, str] = {}
 
 
-@functools.cache
+class _DownloadDirectory:
+    """The one directory a process downloads use() outputs into, removed when the process exits.
+
+    It is private to the process (a shared, predictable directory could hold planted files).
+    Its finalizer runs when the object goes away or, through `weakref.finalize`'s atexit hook,
+    when the interpreter exits; a forked child inherits the object but makes its own directory
+    and leaves its parent's alone.
+    """
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.path = Path(tempfile.mkdtemp(prefix="replicate-use-"))
+        self.remove = weakref.finalize(self, _remove_directory, self.path, self.pid)
+
+
+def _remove_directory(path: Path, owner_pid: int) -> None:
+    if os.getpid() == owner_pid:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+_directory: Optional[_DownloadDirectory] = None
+_directory_lock = threading.Lock()
+
+
 def _downloads_dir() -> Path:
-    # Private to this process: a shared, predictable directory could hold planted files.
-    return Path(tempfile.mkdtemp(prefix="replicate-use-"))
+    global _directory
+    with _directory_lock:
+        if _directory is None or _directory.pid != os.getpid():
+            _directory = _DownloadDirectory()
+        return _directory.path
 
 
 def _download(url: str, client: Optional[Client]) -> Path:
@@ -150,16 +181,7 @@ def _download(url: str, client: Optional[Client]) -> Path:
     target = _downloads_dir() / digest / _file_name(url)
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        # Written beside the target and renamed, so a half-written file is never seen as done.
-        descriptor, partial = tempfile.mkstemp(dir=target.parent, prefix=".partial-")
-        try:
-            with os.fdopen(descriptor, "wb") as file:
-                for chunk in FileOutput(url, client or _default_client()):
-                    file.write(chunk)
-            os.replace(partial, target)
-        except BaseException:
-            os.unlink(partial)
-            raise
+        FileOutput(url, client).save(target)  # complete or absent, never half-written
     _DOWNLOADED[str(target)] = url
     return target
 
@@ -215,11 +237,13 @@ def _schema_for(value: Any, schema: Any) -> Dict[str, Any]:
 
 
 def _dereference(schema: Dict[str, Any]) -> Dict[str, Any]:
-    """A copy of an OpenAPI schema with its local `$ref`s inlined (siblings of a `$ref` win).
+    """A copy of an OpenAPI schema with its local `$ref`s inlined, shaped as v0 1.1's.
 
+    Component schemas that were inlined anywhere (paths included: PredictionRequest,
+    PredictionResponse, Status, WebhookEvent, enums...) are dropped, except Input, Output,
+    TrainingInput and TrainingOutput; schemas nothing references are kept. `paths` is emptied.
     A reference back into a schema being inlined (a cycle) stays a `$ref`, and its target
-    stays in `components.schemas`; other inlined component schemas are dropped, as in v0,
-    except Input, Output, TrainingInput and TrainingOutput. `paths` is emptied.
+    stays in `components.schemas` (v0 1.1 recursed forever there).
     """
     inlined: Set[str] = set()
     still_referenced: Set[str] = set()
@@ -245,9 +269,8 @@ def _dereference(schema: Dict[str, Any]) -> Dict[str, Any]:
             }
         if name is not None and "/" not in name:
             inlined.add(name)
-        resolved = resolve(target, (*active, ref))
-        siblings = {key: resolve(value, active) for key, value in node.items() if key != "$ref"}
-        return {**resolved, **siblings} if isinstance(resolved, dict) else resolved
+        # The target replaces the node: OpenAPI 3.0 ignores a $ref's siblings, as v0 1.1 does.
+        return resolve(target, (*active, ref))
 
     def resolve_components(components: Any) -> Any:
         # A component is inlined into itself no deeper than into anything else.
@@ -267,8 +290,7 @@ def _dereference(schema: Dict[str, Any]) -> Dict[str, Any]:
         key: resolve_components(value) if key == "components" else resolve(value, ())
         for key, value in schema.items()
     }
-    if "paths" in result:
-        result["paths"] = {}
+    result["paths"] = {}
     schemas = result.get("components", {}).get("schemas")
     if isinstance(schemas, dict):
         dropped = inlined - still_referenced - _KEPT_SCHEMAS
@@ -497,9 +519,7 @@ class _Resolution(NamedTuple):
 
     @classmethod
     def of(cls, model: Model, version: Optional[Version]) -> _Resolution:
-        """The resolution for a model, and the version the reference named (if it named one)."""
-        if version is None and not _runs_by_name(model):
-            version = model.latest_version
+        """The resolution for a model and the version to run (None: run the model by name)."""
         described = version or model.latest_version
         schema: Dict[str, Any] = {}
         if described is not None and isinstance(described.openapi_schema, dict):
@@ -518,6 +538,18 @@ class _Resolution(NamedTuple):
 def _runs_by_name(model: Model) -> bool:
     # Official models have no addressable versions, whatever `latest_version` says.
     return getattr(model, "is_official", False) is True or model.latest_version is None
+
+
+def _raise_unless_not_found(error: ReplicateError) -> None:
+    """Re-raise unless a 404: a versions list that is not found means the model has no
+    addressable versions and runs by name (as v0 1.1 reads it)."""
+    if error.status != 404:
+        raise error
+
+
+def _latest_if_listed(model: Model, versions: Page[Version]) -> Optional[Version]:
+    # An empty versions list (a procedure, say) means the model runs by name, as in v0 1.1.
+    return model.latest_version if versions.results else None
 
 
 class _FunctionBase:
@@ -572,7 +604,16 @@ class Function(_FunctionBase, Generic[Input, Output]):
             return self._resolution
         owner, name, version_id = self._identifier
         model = self._client.models.get(owner, name)
-        return self._resolved(model, model.versions.get(version_id) if version_id else None)
+        if version_id:
+            return self._resolved(model, model.versions.get(version_id))
+        if _runs_by_name(model):
+            return self._resolved(model, None)
+        try:
+            versions = model.versions.list()
+        except ReplicateError as error:
+            _raise_unless_not_found(error)
+            return self._resolved(model, None)
+        return self._resolved(model, _latest_if_listed(model, versions))
 
 
 class AsyncFunction(_FunctionBase, Generic[Input, Output]):
@@ -617,9 +658,16 @@ class AsyncFunction(_FunctionBase, Generic[Input, Output]):
             return self._resolution
         owner, name, version_id = self._identifier
         model = await self._client.models.async_get(owner, name)
-        return self._resolved(
-            model, await model.versions.async_get(version_id) if version_id else None
-        )
+        if version_id:
+            return self._resolved(model, await model.versions.async_get(version_id))
+        if _runs_by_name(model):
+            return self._resolved(model, None)
+        try:
+            versions = await model.versions.async_list()
+        except ReplicateError as error:
+            _raise_unless_not_found(error)
+            return self._resolved(model, None)
+        return self._resolved(model, _latest_if_listed(model, versions))
 
 
 class FunctionRef(Protocol, Generic[Input, Output]):
@@ -685,12 +733,6 @@ def _output_iterators_in(value: Any) -> Iterator[OutputIterator[Any]]:
 def _example_of(model: Model) -> Optional[Dict[str, Any]]:
     example = model.default_example
     return None if example is None else example.model_dump(exclude_unset=True)
-
-
-def _default_client() -> Client:
-    import replicate
-
-    return replicate.default_client
 
 
 # --- use() -----------------------------------------------------------------------------------

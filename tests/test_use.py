@@ -33,6 +33,7 @@ LATEST = "5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa"
 PINNED = "02e509c789964a7ea8736978a43525956ef40397be9033abf9fd2badfe68c9e3"
 STREAM_URL = "https://stream.replicate.com/v1/streams/s1"
 FILE_URL = "https://replicate.delivery/xezq/abc/out.png"
+VERSIONS = "/v1/models/acme/echo/versions"
 
 TEXT = {"type": "string"}
 FILE = {"type": "string", "format": "uri"}
@@ -53,6 +54,8 @@ class FakeAPI:
     def __init__(self) -> None:
         self.routes: Dict[Tuple[str, str], List[Answer]] = {}
         self.requests: List[httpx.Request] = []
+        # A model with versions lists them (use() checks that it has some, as v0 1.1 does).
+        self.on("GET", VERSIONS, {"results": [version()], "next": None, "previous": None})
 
     def on(self, method: str, url: str, *answers: Answer) -> None:
         self.routes[(method, url if url.startswith("http") else API + url)] = list(answers)
@@ -172,11 +175,12 @@ def test_unversioned_ref_runs_the_latest_version(mode: str) -> None:
 
     assert api.sent() == [
         ("GET", "/v1/models/acme/echo"),
+        ("GET", VERSIONS),  # it has versions: run the latest one
         ("POST", "/v1/predictions"),
         ("GET", "/v1/predictions/p1"),
         ("GET", "/v1/predictions/p1"),
     ]
-    assert api.body(1) == {"input": {"prompt": "hi"}, "version": LATEST}
+    assert api.body(2) == {"input": {"prompt": "hi"}, "version": LATEST}
 
 
 @modes
@@ -209,6 +213,42 @@ def test_model_without_versions_runs_by_name_with_no_schema() -> None:
         ("GET", "/v1/models/acme/echo"),
         ("POST", "/v1/models/acme/echo/predictions"),
     ]
+
+
+@modes
+@pytest.mark.parametrize(
+    "versions_status",
+    [200, 404],
+    ids=["empty", "404"],
+)
+def test_model_whose_versions_list_is_empty_or_missing_runs_by_name(mode: str, versions_status: int) -> None:
+    api = FakeAPI()
+    api.on("GET", "/v1/models/acme/echo", model(version(output=FILE)))  # says it has a latest
+    if versions_status == 200:
+        api.on("GET", VERSIONS, {"results": [], "next": None, "previous": None})
+    else:
+        api.on("GET", VERSIONS, httpx.Response(404, json={"detail": "Not found", "status": 404}))
+    api.on("POST", "/v1/models/acme/echo/predictions", prediction("succeeded", FILE_URL))
+
+    output = call(mode, "acme/echo", api.client(), prompt="hi")
+
+    assert isinstance(output, URLPath) and get_path_url(output) == FILE_URL  # the latest's schema
+    assert api.sent() == [
+        ("GET", "/v1/models/acme/echo"),
+        ("GET", VERSIONS),
+        ("POST", "/v1/models/acme/echo/predictions"),
+    ]
+    assert api.body(2) == {"input": {"prompt": "hi"}}
+
+
+def test_other_errors_listing_versions_are_raised() -> None:
+    api = FakeAPI()
+    api.on("GET", "/v1/models/acme/echo", model())
+    api.on("GET", VERSIONS, httpx.Response(500, json={"detail": "boom", "status": 500}))
+    with pytest.raises(replicate.exceptions.ReplicateError) as raised:
+        use("acme/echo", client=api.client())(prompt="hi")
+    assert raised.value.status == 500
+    assert [method for method, _ in api.sent()] == ["GET", "GET"]
 
 
 def test_function_looks_its_model_up_once() -> None:
@@ -256,7 +296,7 @@ def test_openapi_schema_inlines_nested_refs() -> None:
                 "Result": {
                     "type": "object",
                     "properties": {
-                        "box": {"$ref": "#/components/schemas/Box", "description": "where"}
+                        "box": {"$ref": "#/components/schemas/Box", "description": "ignored"}
                     },
                 },
                 "Box": {"type": "array", "items": {"type": "integer"}},
@@ -281,16 +321,96 @@ def test_openapi_schema_inlines_nested_refs() -> None:
                 "Output": {
                     "type": "object",
                     "properties": {
-                        "box": {
-                            "type": "array",
-                            "items": {"type": "integer"},
-                            "description": "where",
-                        }
+                        # OpenAPI 3.0 ignores a $ref's siblings, and so does v0 1.1.
+                        "box": {"type": "array", "items": {"type": "integer"}}
                     },
                 },
             }
         },
     }
+
+
+def ref(name: str) -> Dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+# Shaped as Cog writes a version's schema: paths refer to its request and response types.
+COG_SCHEMA: Dict[str, Any] = {
+    "openapi": "3.0.2",
+    "info": {"title": "Cog", "version": "0.1.0"},
+    "paths": {
+        "/predictions": {
+            "post": {
+                "requestBody": {"content": {"application/json": {"schema": ref("PredictionRequest")}}},
+                "responses": {
+                    "200": {"content": {"application/json": {"schema": ref("PredictionResponse")}}},
+                    "422": {"content": {"application/json": {"schema": ref("HTTPValidationError")}}},
+                },
+            }
+        }
+    },
+    "components": {
+        "schemas": {
+            "Input": {
+                "type": "object",
+                "properties": {
+                    "prompt": {"type": "string", "x-order": 0},
+                    "scheduler": {"allOf": [ref("scheduler")], "default": "DDIM", "x-order": 1},
+                },
+            },
+            "scheduler": {"type": "string", "enum": ["DDIM", "K_EULER"], "title": "scheduler"},
+            "Output": {"type": "array", "items": ref("File"), "x-cog-array-type": "iterator"},
+            "File": {"type": "string", "format": "uri"},
+            "PredictionRequest": {
+                "type": "object",
+                "properties": {
+                    "input": ref("Input"),
+                    "webhook_events_filter": {"type": "array", "items": ref("WebhookEvent")},
+                },
+            },
+            "PredictionResponse": {
+                "type": "object",
+                "properties": {"output": ref("Output"), "status": ref("Status")},
+            },
+            "Status": {"type": "string", "enum": ["starting", "processing", "succeeded"]},
+            "WebhookEvent": {"type": "string", "enum": ["start", "output", "logs", "completed"]},
+            "HTTPValidationError": {
+                "type": "object",
+                "properties": {"detail": {"type": "array", "items": ref("ValidationError")}},
+            },
+            "ValidationError": {"type": "object", "properties": {"msg": {"type": "string"}}},
+            "Standalone": {"type": "object", "properties": {"note": {"type": "string"}}},
+            "TrainingInput": {"type": "object", "properties": {"data": ref("File")}},
+        }
+    },
+}
+
+
+def test_openapi_schema_of_a_cog_version_is_shaped_as_v0_1_1s() -> None:
+    # The expected value is what replicate 1.1.0b2's Function.openapi_schema() returns for it.
+    schemas = COG_SCHEMA["components"]["schemas"]
+    file = schemas["File"]
+
+    assert schema_of(COG_SCHEMA, cog_version="0.9.0") == {
+        "openapi": "3.0.2",
+        "info": {"title": "Cog", "version": "0.1.0"},
+        "paths": {},
+        "components": {
+            "schemas": {
+                "Input": {
+                    "type": "object",
+                    "properties": {
+                        "prompt": {"type": "string", "x-order": 0},
+                        "scheduler": {"allOf": [schemas["scheduler"]], "default": "DDIM", "x-order": 1},
+                    },
+                },
+                "Output": {"type": "array", "items": file, "x-cog-array-type": "iterator"},
+                "Standalone": schemas["Standalone"],  # nothing refers to it: kept
+                "TrainingInput": {"type": "object", "properties": {"data": file}},
+            }
+        },
+    }
+    assert COG_SCHEMA["components"]["schemas"]["Output"]["items"] == ref("File")  # not modified
 
 
 def test_openapi_schema_keeps_a_cycle_as_a_ref() -> None:
@@ -414,6 +534,7 @@ def serve_stream(api: FakeAPI, *chunks: bytes) -> None:
 
 STREAMED_REQUESTS = [
     ("GET", "/v1/models/acme/echo"),
+    ("GET", VERSIONS),
     ("POST", "/v1/predictions"),
     ("GET", STREAM_URL),
 ]
@@ -425,11 +546,11 @@ def test_streaming_reads_server_sent_events() -> None:
     output = use("acme/echo", streaming=True, client=api.client())(prompt="hi")
 
     assert isinstance(output, OutputIterator)
-    assert api.sent() == STREAMED_REQUESTS[:2]  # nothing streamed before iterating
+    assert api.sent() == STREAMED_REQUESTS[:3]  # nothing streamed before iterating
     assert list(output) == ["Hel", "lo"]
     assert str(output) == "Hello"  # replayed, not streamed again
     assert api.sent() == STREAMED_REQUESTS
-    stream_request = api.requests[2]
+    stream_request = api.requests[3]
     assert stream_request.headers["accept"] == "text/event-stream"
     assert "authorization" not in stream_request.headers  # the stream host is not the API
 
@@ -489,7 +610,7 @@ def test_streaming_polls_when_there_is_no_stream_url(mode: str) -> None:
     assert items == ["a", "b", "c"]
     assert (
         api.sent()
-        == [("GET", "/v1/models/acme/echo"), ("POST", "/v1/predictions")]
+        == [("GET", "/v1/models/acme/echo"), ("GET", VERSIONS), ("POST", "/v1/predictions")]
         + [("GET", "/v1/predictions/p1")] * 3
     )
 
@@ -696,8 +817,8 @@ def test_other_paths_are_uploaded(tmp_path: Path) -> None:
 
     use("acme/echo", client=api.client())(document=local)
 
-    assert api.sent()[1] == ("POST", "/v1/files")
-    assert api.body(2)["input"] == {"document": f"{API}/v1/files/f1"}
+    assert api.sent()[2] == ("POST", "/v1/files")
+    assert api.body(3)["input"] == {"document": f"{API}/v1/files/f1"}
 
 
 def test_output_iterators_go_back_in_as_their_values() -> None:
@@ -712,7 +833,7 @@ def test_output_iterators_go_back_in_as_their_values() -> None:
 
     use("acme/echo", client=api.client())(text=tokens, list=items)
 
-    assert api.body(1)["input"] == {"text": "ab", "list": ["a", "b"]}
+    assert api.body(2)["input"] == {"text": "ab", "list": ["a", "b"]}
 
 
 def _no_async() -> Any:
@@ -795,3 +916,82 @@ def test_module_level_use_runs_on_the_default_client(monkeypatch: pytest.MonkeyP
 
     assert replicate.use("acme/echo")(prompt="hi") == "ok"
     assert api.sent()[0] == ("GET", "/v1/models/acme/echo")
+
+
+def test_client_use_has_replicate_use_signature_and_binds_the_client() -> None:
+    import inspect
+
+    module_use = inspect.signature(use).parameters
+    client_use = inspect.signature(Client.use).parameters
+    assert list(client_use) == ["self", *(name for name in module_use if name != "client")]
+    for name, parameter in client_use.items():
+        if name != "self":
+            assert (parameter.kind, parameter.default) == (module_use[name].kind, module_use[name].default)
+
+    api = FakeAPI()
+    serve(api, TEXT, prediction("succeeded", "ok"))
+    client = api.client()
+    assert client.use("acme/echo")(prompt="hi") == "ok"
+    function = client.use("acme/echo", use_async=True, streaming=True)
+    assert isinstance(function, AsyncFunction) and function._client is client
+    assert len(api.requests) == 4  # model, versions, create, poll: all through this client
+
+
+# --- nothing left behind ----------------------------------------------------------------------
+
+CLEANUP_SCRIPT = """
+import json, os, sys
+import httpx
+from replicate.client import Client
+from replicate.use import use
+
+answers, ending = json.loads(sys.argv[1]), sys.argv[2]
+
+def handler(request):
+    if request.url.host == "replicate.delivery":
+        return httpx.Response(200, content=request.url.path.encode())
+    return httpx.Response(200, json=answers[request.method + " " + request.url.path])
+
+client = Client(api_token="t", transport=httpx.MockTransport(handler))
+first = use("acme/echo", client=client)(prompt="hi")
+kept = os.fspath(first)
+if ending == "fork":
+    child = os.fork()
+    if child == 0:  # the child downloads into a directory of its own, then exits normally
+        other = use("acme/echo", client=client)(prompt="child")
+        assert os.path.dirname(os.path.dirname(os.fspath(other))) != os.path.dirname(os.path.dirname(kept))
+        sys.exit(0)
+    assert os.waitpid(child, 0)[1] == 0
+assert open(kept, "rb").read() == b"/a/out.png"  # still readable: the parent's directory stays
+print(kept)
+if ending == "exception":
+    raise SystemExit("the script ends with an error")
+"""
+
+
+@pytest.mark.parametrize("ending", ["normal", "exception", "fork"])
+def test_use_leaves_nothing_in_the_temp_dir(ending: str, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    if ending == "fork" and not hasattr(os, "fork"):
+        pytest.skip("no os.fork on this platform")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    answers = {
+        "GET /v1/models/acme/echo": model(version(output=FILE)),
+        "GET /v1/models/acme/echo/versions": {"results": [version()], "next": None},
+        "POST /v1/predictions": prediction("succeeded", "https://replicate.delivery/a/out.png"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", CLEANUP_SCRIPT, json.dumps(answers), ending],
+        env={**os.environ, "TMPDIR": str(temp)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == (1 if ending == "exception" else 0), result.stderr
+    downloaded = Path(result.stdout.strip())
+    assert temp in downloaded.parents and downloaded.name == "out.png"
+    assert list(temp.iterdir()) == []  # the download and its directory are gone
