@@ -472,6 +472,8 @@ async def test_use_creates_a_reusable_model_function(style: str, api: MockAPI) -
     # use() gives a plain function on Replicate, an async one on AsyncReplicate.
     client = make_client(style, api)
     api.on("GET", "/v1/models/stability-ai/stable-diffusion", json_body={**MODEL, "owner": "stability-ai", "name": "stable-diffusion", "latest_version": STRING_OUTPUT_VERSION})
+    # It has versions (use() checks, as v0 1.1 does), so its latest version runs.
+    api.on("GET", "/v1/models/stability-ai/stable-diffusion/versions", json_body={"results": [STRING_OUTPUT_VERSION], "next": None})
     api.on("POST", "/v1/predictions", 201, prediction(status="succeeded", output="data:text/plain;base64,aGk="))
     stable_diffusion = client.use("stability-ai/stable-diffusion")
     image1 = await resolve(stable_diffusion(prompt="a cat in a hat"))
@@ -479,6 +481,7 @@ async def test_use_creates_a_reusable_model_function(style: str, api: MockAPI) -
     assert pathlib.Path(image1).read_bytes() == b"hi" and pathlib.Path(image2).read_bytes() == b"hi"
     assert api.calls == [
         f"GET {API}/v1/models/stability-ai/stable-diffusion",
+        f"GET {API}/v1/models/stability-ai/stable-diffusion/versions",
         f"POST {API}/v1/predictions",
         f"POST {API}/v1/predictions",
     ]
