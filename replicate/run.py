@@ -52,8 +52,9 @@ def run(
 ) -> Union[Any, Iterator[Any]]:
     """Run a model and return its output; an iterator for models that yield their output.
 
-    By default the API holds the request until the prediction finishes (`wait=True`); it is
-    then polled until it is terminal. A failed prediction raises ModelError.
+    By default the API holds the request until the prediction finishes (`wait=True`); a
+    prediction that outlasts the hold is then polled (or streamed) until it is terminal.
+    A failed prediction raises ModelError.
     """
     target = Target(ref, input, dict(params), default_wait=True)
     prediction = target.create(client)
@@ -62,7 +63,10 @@ def run(
         version = Versions(client, model=target.model).get(target.version_to_fetch)
     output = output_schema(version)
     iterator = is_iterator(output)
-    if not is_terminal(prediction):
+    if target.finished_within_hold(prediction):
+        if target.on_progress is not None:
+            target.on_progress(prediction)
+    else:
         strategy = target.strategy(client)
         if iterator:
             if items_from_stream(strategy, prediction, output):
@@ -94,7 +98,10 @@ async def async_run(
         version = await Versions(client, model=target.model).async_get(target.version_to_fetch)
     output = output_schema(version)
     iterator = is_iterator(output)
-    if not is_terminal(prediction):
+    if target.finished_within_hold(prediction):
+        if target.on_progress is not None:
+            target.on_progress(prediction)
+    else:
         strategy = target.strategy(client)
         if iterator:
             if items_from_stream(strategy, prediction, output):
@@ -144,6 +151,17 @@ class Target:
             self.version_id if self.version is None and owner and name and self.version_id else None
         )
 
+    def finished_within_hold(self, prediction: Prediction) -> bool:
+        """Whether the create's answer already holds the whole output.
+
+        A `Prefer: wait` hold that ends with the model done answers `processing` (it turns
+        `succeeded` a moment later) with the complete output; only `starting` means the hold
+        expired first. v0 and the newer SDK both read it so; see WIRE.md "Blocking mode".
+        """
+        if self.params.get("wait") is False:
+            return prediction.status in TERMINAL_STATUSES
+        return prediction.status != "starting"
+
     def strategy(self, client: Client) -> WaitStrategy:
         """How to wait: this call's `wait_strategy`, else the client's."""
         from replicate.client import check_wait_strategy
@@ -173,11 +191,6 @@ def items_from_stream(strategy: str, prediction: Prediction, output: Dict[str, A
     Only text items: the stream carries each item as text, so other types would lose theirs.
     """
     return strategy == "stream" and has_stream(prediction) and yields_text(output)
-
-
-def is_terminal(prediction: Prediction) -> bool:
-    """Whether the prediction has finished; "processing" after a `Prefer: wait` hold has not."""
-    return prediction.status in TERMINAL_STATUSES
 
 
 def finished_output(

@@ -202,15 +202,62 @@ def test_invalid_wait_raises_before_any_request(mode: str, wait: Any) -> None:
     assert api.requests == []
 
 
-def test_processing_after_the_hold_is_polled_until_terminal(mode: str) -> None:
-    # v0 returned the output of a prediction still "processing" after `Prefer: wait`.
+def test_processing_after_the_hold_is_the_finished_output_as_v0(mode: str) -> None:
+    # The live API answers a hold the model finished within with `processing` and the whole
+    # output (WIRE.md "Blocking mode"); v0 returns it without another request.
+    api = FakeAPI().on("POST", "/v1/predictions", prediction("processing", [IMAGE_URL]))
+    output = run_model(mode, api.client(), VERSION_ID)
+    assert [item.url for item in output] == [IMAGE_URL]
+    assert api.sent == [("POST", "/v1/predictions")]
+
+
+def test_starting_after_the_hold_is_polled_until_terminal(mode: str) -> None:
+    # A hold that expired answers `starting`, whatever the model is doing.
     api = (
         FakeAPI()
-        .on("POST", "/v1/predictions", prediction("processing"))
+        .on("POST", "/v1/predictions", prediction("starting"))
         .on("GET", "/v1/predictions/p1", prediction("processing"), prediction("succeeded", "final"))
     )
     assert run_model(mode, api.client(), VERSION_ID) == "final"
     assert api.sent == [("POST", "/v1/predictions"), ("GET", "/v1/predictions/p1"), ("GET", "/v1/predictions/p1")]
+
+
+def test_processing_without_a_hold_is_polled_until_terminal(mode: str) -> None:
+    api = (
+        FakeAPI()
+        .on("POST", "/v1/predictions", prediction("processing"))
+        .on("GET", "/v1/predictions/p1", prediction("succeeded", "final"))
+    )
+    assert run_model(mode, api.client(), VERSION_ID, wait=False) == "final"
+    assert api.sent == [("POST", "/v1/predictions"), ("GET", "/v1/predictions/p1")]
+
+
+def test_iterator_finished_within_the_hold_yields_the_items_present(mode: str) -> None:
+    api = (
+        FakeAPI()
+        .on("POST", "/v1/predictions", prediction("processing", ["Hello", " world"]))
+        .on("GET", f"/v1/models/o/m/versions/{VERSION_ID}", version(ITERATOR))
+    )
+    assert run_model(mode, api.client(), f"o/m:{VERSION_ID}") == ("iterator", ["Hello", " world"])
+    assert api.sent == [("POST", "/v1/predictions"), ("GET", f"/v1/models/o/m/versions/{VERSION_ID}")]
+
+
+def test_on_progress_sees_a_prediction_finished_within_the_hold(mode: str) -> None:
+    api = FakeAPI().on("POST", "/v1/predictions", prediction("processing", "done"))
+    seen: List[Tuple[str, Any]] = []
+    output = run_model(mode, api.client(), VERSION_ID, on_progress=lambda p: seen.append((p.status, p.output)))
+    assert output == "done"
+    assert seen == [("processing", "done")]
+    assert len(api.requests) == 1
+
+
+def test_newer_style_run_returns_the_output_finished_within_the_hold() -> None:
+    from replicate import Replicate
+
+    api = FakeAPI().on("POST", "/v1/models/o/m/predictions", prediction("processing", "done"))
+    client = Replicate(bearer_token="r8_test", http_client=httpx.Client(transport=httpx.MockTransport(api)))
+    assert client.run("o/m", input={}) == "done"
+    assert api.sent == [("POST", "/v1/models/o/m/predictions")]
 
 
 def test_run_yaml_sequence_post_then_version_then_polls(mode: str) -> None:
@@ -299,7 +346,7 @@ def test_on_progress_is_called_while_waiting(mode: str) -> None:
 
 def test_failed_prediction_raises_model_error_with_the_prediction(mode: str) -> None:
     failed = prediction("failed", logs="Traceback ...\nCUDA out of memory", error="CUDA out of memory")
-    api = FakeAPI().on("POST", "/v1/predictions", prediction("processing")).on("GET", "/v1/predictions/p1", failed)
+    api = FakeAPI().on("POST", "/v1/predictions", prediction("starting")).on("GET", "/v1/predictions/p1", failed)
     with pytest.raises(ModelError) as excinfo:
         run_model(mode, api.client(), VERSION_ID)
     error = excinfo.value
@@ -343,7 +390,7 @@ def test_use_file_output_false_returns_plain_values(mode: str) -> None:
 def test_iterator_output_yields_items_as_they_arrive(mode: str) -> None:
     api = (
         FakeAPI()
-        .on("POST", "/v1/predictions", prediction("processing", []))
+        .on("POST", "/v1/predictions", prediction("starting"))
         .on("GET", f"/v1/models/o/m/versions/{VERSION_ID}", version(ITERATOR))
         .on(
             "GET",
@@ -367,7 +414,7 @@ def test_iterator_output_yields_items_as_they_arrive(mode: str) -> None:
 def test_iterator_items_arrive_before_the_prediction_finishes() -> None:
     api = (
         FakeAPI()
-        .on("POST", "/v1/predictions", prediction("processing", []))
+        .on("POST", "/v1/predictions", prediction("starting"))
         .on("GET", f"/v1/models/o/m/versions/{VERSION_ID}", version(ITERATOR))
         .on("GET", "/v1/predictions/p1", prediction("processing", ["a"]), prediction("succeeded", ["a", "b"]))
     )
@@ -380,7 +427,7 @@ def test_iterator_items_arrive_before_the_prediction_finishes() -> None:
 def test_iterator_that_fails_raises_model_error_after_its_items(mode: str) -> None:
     api = (
         FakeAPI()
-        .on("POST", "/v1/predictions", prediction("processing", []))
+        .on("POST", "/v1/predictions", prediction("starting"))
         .on("GET", f"/v1/models/o/m/versions/{VERSION_ID}", version(ITERATOR))
         .on("GET", "/v1/predictions/p1", prediction("failed", ["partial"], error="boom"))
     )

@@ -1673,8 +1673,8 @@ async def test_run_waits_by_polling_on_client_and_by_the_stream_on_replicate(
     style: str, api: MockAPI, flavour: str, options: Dict[str, Any], expected: List[str]
 ) -> None:
     urls = {**PREDICTION["urls"], "stream": STREAM_URL}
-    # The server's hold (Prefer: wait) ended before the model did.
-    api.on("POST", "/v1/models/acme/slow/predictions", 201, prediction(status="processing", urls=urls))
+    # The server's hold (Prefer: wait) ended before the model did: the API says `starting`.
+    api.on("POST", "/v1/models/acme/slow/predictions", 201, prediction(status="starting", urls=urls))
     if expected is POLLED:
         api.on("GET", "/v1/predictions/abc123", json_body=prediction(status="processing", urls=urls))
     # Once the stream says `done`, the prediction is read once, finished.

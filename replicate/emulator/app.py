@@ -24,7 +24,7 @@ from .files import parse_metadata, receive_upload, serve_file
 from .middleware import EmulatorMiddleware
 from .schema import validate_input
 from .sse import SSE_HEADERS, event_stream, parse_last_event_id
-from .state import Job, ModelRecord, VersionRecord, paginate
+from .state import TERMINAL_STATUSES, Job, ModelRecord, VersionRecord, paginate
 
 if TYPE_CHECKING:
     from .emulator import Emulator
@@ -82,6 +82,25 @@ async def read_json(request: Request) -> Dict[str, Any]:
         raise ApiError(400, f"Request body is not valid JSON: {exc}")
     if not isinstance(body, dict):
         raise ApiError(400, "Request body must be a JSON object")
+    return body
+
+
+def held_answer(body: Dict[str, Any]) -> Dict[str, Any]:
+    """The answer to a create held by ``Prefer: wait``, as the live API gives it.
+
+    A prediction that succeeded within the hold comes back ``processing`` with its complete
+    output (a GET a moment later says ``succeeded``); one still running when the hold expired
+    comes back ``starting``, whatever it was doing. Failures keep their terminal status.
+    See the ``*-prefer-wait-*`` live recordings.
+    """
+    status = body["status"]
+    if status == "succeeded":
+        body["status"] = "processing"
+        for key in ("started_at", "completed_at", "metrics", "source"):
+            body.pop(key, None)
+    elif status not in TERMINAL_STATUSES:
+        body.update(status="starting", output=None, logs="", error=None)
+        body.pop("started_at", None)
     return body
 
 
@@ -678,7 +697,7 @@ class Handlers:
         body = prediction.to_json()
         if wait:
             await prediction.wait_terminal(wait)
-            body = prediction.to_json()
+            body = held_answer(prediction.to_json())
             if self.emu.sync_mode_data_uris:
                 body["output"] = self.emu.inline_files(body["output"])
         return json_response(body, 201)

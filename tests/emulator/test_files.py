@@ -216,7 +216,7 @@ def test_uploaded_file_reaches_a_path_input(client: httpx.Client, emu: Emulator)
         json={"input": {"file": file["urls"]["get"]}},
         headers={"Prefer": "wait"},
     ).json()
-    assert body["status"] == "succeeded", body
+    assert body["status"] == "processing", body
     assert "received input.bin (2048 bytes)" in body["logs"]
     assert httpx.get(body["output"]).content == content
 

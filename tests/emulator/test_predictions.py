@@ -55,13 +55,17 @@ def test_ids_and_timestamps_look_real(client: httpx.Client) -> None:
         headers={"Prefer": "wait"},
     ).json()
     assert len(body["id"]) == 26 and body["id"].isalnum() and body["id"].islower()
+    assert body["data_removed"] is False
+    # The held answer leaves the timestamps out, as the live API does; a GET has them all.
+    body = client.get(f"/v1/predictions/{body['id']}").json()
     for key in ("created_at", "started_at", "completed_at"):
         assert body[key].endswith("Z") and "T" in body[key]
     assert body["source"] == "api"
-    assert body["data_removed"] is False
 
 
-def test_prefer_wait_returns_terminal_prediction(client: httpx.Client) -> None:
+def test_prefer_wait_finished_within_the_hold_answers_processing_with_the_output(
+    client: httpx.Client,
+) -> None:
     response = client.post(
         "/v1/predictions",
         json={"version": "replicate/slow-progress", "input": {"seconds": 0.2, "steps": 4}},
@@ -69,9 +73,23 @@ def test_prefer_wait_returns_terminal_prediction(client: httpx.Client) -> None:
     )
     assert response.status_code == 201
     body = response.json()
-    assert body["status"] == "succeeded"
+    assert body["status"] == "processing"
     assert "100%|" in body["logs"]
     assert body["output"] == "finished 4 steps in 0.2 seconds"
+    for key in ("started_at", "completed_at", "metrics"):
+        assert key not in body
+    # The prediction itself has finished: read back, it says so.
+    assert client.get(f"/v1/predictions/{body['id']}").json()["status"] == "succeeded"
+
+
+def test_prefer_wait_keeps_a_failure_terminal(emu: Emulator, client: httpx.Client) -> None:
+    def broken() -> str:
+        raise RuntimeError("no llamas")
+
+    body = client.post(
+        f"/v1/models/{unique_model(emu, broken)}/predictions", json={"input": {}}, headers={"Prefer": "wait"}
+    ).json()
+    assert body["status"] == "failed" and "no llamas" in body["error"]
 
 
 def test_prefer_wait_n_expires_with_a_running_prediction(client: httpx.Client) -> None:
@@ -83,7 +101,10 @@ def test_prefer_wait_n_expires_with_a_running_prediction(client: httpx.Client) -
     )
     elapsed = time.monotonic() - started
     assert response.status_code == 201
-    assert response.json()["status"] in ("starting", "processing")
+    # Running when the hold expired: the live API says `starting`, whatever the model does.
+    assert response.json()["status"] == "starting"
+    assert response.json()["output"] is None
+    assert client.get(f"/v1/predictions/{response.json()['id']}").json()["status"] == "processing"
     assert 0.9 <= elapsed < 2.5
     client.post(f"/v1/predictions/{response.json()['id']}/cancel")
 
@@ -97,7 +118,7 @@ def test_prefer_wait_is_capped_by_max_wait_seconds(emu: Emulator, client: httpx.
         headers={"Prefer": "wait=60"},
     ).json()
     assert time.monotonic() - started < 1.5
-    assert body["status"] == "processing"
+    assert body["status"] == "starting"
     client.post(f"/v1/predictions/{body['id']}/cancel")
 
 
@@ -217,7 +238,7 @@ def test_cancel_after_is_clamped_to_the_minimum(client: httpx.Client) -> None:
         json={"version": "replicate/hello-world", "input": {"text": "x"}},
         headers={"Cancel-After": "1s", "Prefer": "wait"},
     ).json()
-    assert body["status"] == "succeeded"  # the 5 s minimum applies
+    assert body["status"] == "processing" and body["output"] == "hello x"  # the 5 s minimum applies
 
 
 @pytest.mark.parametrize(
@@ -354,7 +375,7 @@ async def test_async_function_and_async_generator_models(
         response = await aclient.post(
             f"/v1/models/{name}/predictions", json={"input": inputs}, headers={"Prefer": "wait"}
         )
-        assert response.json()["status"] == "succeeded"
+        assert response.json()["status"] == "processing"
         assert response.json()["output"] == expected
 
 
@@ -384,7 +405,7 @@ async def test_a_thousand_concurrent_held_requests(make_emulator) -> None:
     body = json.dumps({"version": "acme/sleeper", "input": {}}).encode()
     started = time.monotonic()
     results = await asyncio.gather(*(_held_request(port, body) for _ in range(1000)))
-    assert [r["status"] for r in results] == ["succeeded"] * 1000
+    assert [(r["status"], r["output"]) for r in results] == [("processing", "rested")] * 1000
     assert time.monotonic() - started < 15
     assert emu.stats.predictions_created == 1000
     assert emu.state.models["acme/sleeper"].run_count == 1000
