@@ -8,13 +8,13 @@ outlasted the transport's retries): a prediction is never created twice, only re
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, List, Optional, Protocol
 
 import httpx
 
+from replicate._transport import async_sleep
 from replicate.exceptions import ModelError, ReplicateError, UnexpectedResponseError
 
 if TYPE_CHECKING:
@@ -181,7 +181,7 @@ async def async_wait_for_terminal_status(
     """Poll `resource` until its status is terminal, without blocking the event loop."""
     poller = Poller(resource, timeout, on_progress)
     while not poller.finished():
-        await asyncio.sleep(poller.delay())
+        await async_sleep(poller.delay())
         await _async_reload(resource, poller)
 
 
@@ -283,7 +283,7 @@ async def async_iterate_output(resource: Pollable) -> AsyncIterator[Any]:
             yield item
         if finished:
             break
-        await asyncio.sleep(poller.delay())
+        await async_sleep(poller.delay())
         await _async_reload(resource, poller)
     poller.raise_if_failed()
 

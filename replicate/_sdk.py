@@ -8,15 +8,15 @@ of polling. Everything else is the same code as `Client`.
 from __future__ import annotations
 
 import functools
-from typing import Any, AsyncIterator, Callable, Dict, Optional, Union
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Dict, Optional, Union
 
 import httpx
 
 from replicate._transport import RetryTransport
 from replicate.client import _TRANSPORT_OPTIONS, DEFAULT_TIMEOUT, Client
-from replicate.file import PagedFiles
-from replicate.pagination import AsyncCursorURLPage, SyncCursorURLPage
-from replicate.resource import Namespace
+
+if TYPE_CHECKING:
+    from replicate.file import PagedFiles
 
 __all__ = ["AsyncReplicate", "DefaultAsyncHttpxClient", "DefaultHttpxClient", "Replicate"]
 
@@ -51,7 +51,12 @@ class Replicate(Client):
     """
 
     _newer_style = True
-    _page_class = SyncCursorURLPage
+
+    @property
+    def _page_class(self) -> Any:
+        from replicate.pagination import SyncCursorURLPage
+
+        return SyncCursorURLPage
 
     def __init__(
         self,
@@ -87,6 +92,8 @@ class Replicate(Client):
     @functools.cached_property
     def files(self) -> PagedFiles:
         """Namespace for files; `list()` pages through every file."""
+        from replicate.file import PagedFiles
+
         return PagedFiles(client=self)
 
     def copy(self, **changes: Any) -> Replicate:
@@ -230,7 +237,12 @@ class AsyncReplicate:
 class _AsyncCore(Replicate):
     """The client behind an AsyncReplicate: async pages, optionally a caller's httpx client."""
 
-    _page_class = AsyncCursorURLPage  # type: ignore[assignment]
+
+    @property
+    def _page_class(self) -> Any:
+        from replicate.pagination import AsyncCursorURLPage
+
+        return AsyncCursorURLPage
     _fixed_async_client: Optional[httpx.AsyncClient] = None
 
     def _use_http_client(self, http_client: Any) -> None:
@@ -300,6 +312,8 @@ def async_view(value: Any) -> Any:
     cls = type(value)
     has_twins = _HAS_ASYNC_TWINS.get(cls)
     if has_twins is None:
+        from replicate.resource import Namespace
+
         has_twins = _HAS_ASYNC_TWINS[cls] = issubclass(cls, Namespace) or any(
             name.startswith("async_") for name in dir(cls)
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import json
 import logging
@@ -17,12 +16,14 @@ import time
 import warnings
 from datetime import datetime, timezone
 from typing import (
+    TYPE_CHECKING,
     Any,
     AsyncIterator,
     Callable,
     Generator,
     Iterable,
     Iterator,
+    List,
     Optional,
     Sequence,
     Tuple,
@@ -31,11 +32,21 @@ from typing import (
 
 import httpx
 
+if TYPE_CHECKING:
+    import asyncio
+
 logger = logging.getLogger("replicate")
 
 # The transport's clocks, named here so tests can replace them without touching other threads.
 sleep = time.sleep
-async_sleep = asyncio.sleep
+
+
+async def async_sleep(seconds: float) -> None:
+    """asyncio.sleep, imported when first awaited: programs that never use async don't load asyncio."""
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
 
 IDEMPOTENT_METHODS = frozenset(["HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE"])
 
@@ -248,6 +259,48 @@ class _Attempts:
         return max(0.0, min(delay, self.policy._max_backoff_wait))
 
 
+class DeferredTLSContext(ssl.SSLContext):
+    """The default TLS context (httpx's, with the CA bundle), built on the first TLS connection.
+
+    Loading the CA bundle costs tens of milliseconds and about a megabyte: a client that is
+    never used, or only speaks plain HTTP (an emulator on loopback), does not pay for it.
+    httpcore sets ALPN on the context and wraps sockets with it; both reach the built context.
+    """
+
+    def __new__(cls, trust_env: bool = True) -> DeferredTLSContext:
+        return super().__new__(cls, ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates and host names
+
+    def __init__(self, trust_env: bool = True) -> None:
+        self._trust_env = trust_env  # whether SSL_CERT_FILE and SSL_CERT_DIR count, as in httpx
+        self._built: Optional[ssl.SSLContext] = None
+        self._alpn_protocols: Optional[List[str]] = None
+        self._build_lock = threading.Lock()
+
+    def built(self) -> ssl.SSLContext:
+        """The real context, built once."""
+        context = self._built
+        if context is None:
+            with self._build_lock:
+                context = self._built
+                if context is None:
+                    context = httpx.create_ssl_context(trust_env=self._trust_env)
+                    if self._alpn_protocols is not None:
+                        context.set_alpn_protocols(self._alpn_protocols)
+                    self._built = context
+        return context
+
+    def set_alpn_protocols(self, alpn_protocols: Iterable[str]) -> None:
+        self._alpn_protocols = list(alpn_protocols)
+        if self._built is not None:
+            self._built.set_alpn_protocols(self._alpn_protocols)
+
+    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:
+        return self.built().wrap_socket(*args, **kwargs)
+
+    def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:
+        return self.built().wrap_bio(*args, **kwargs)
+
+
 POOL_CONNECTIONS = 25
 """The most connections one httpcore pool gets (see ConnectionPools)."""
 
@@ -302,6 +355,8 @@ class ConnectionPools(httpx.AsyncBaseTransport, httpx.BaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._async_slots is None:  # created inside the event loop that uses it
+            import asyncio
+
             self._async_slots = asyncio.Semaphore(self._limit)
         await self._async_slots.acquire()
         pool, release = self._claim(self._async_slots)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import os
 import threading
@@ -28,6 +27,7 @@ from replicate._transport import (
     POOL_CONNECTIONS,
     APITokenAuth,
     ConnectionPools,
+    DeferredTLSContext,
     RetryTransport,
     Transport,
     clean_token,
@@ -36,7 +36,6 @@ from replicate._transport import (
 )
 from replicate._version import __version__
 from replicate.exceptions import ReplicateError
-from replicate.pagination import Page
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -87,7 +86,13 @@ class Client:
 
     # Newer-style clients (Replicate, AsyncReplicate) page through every list result.
     _newer_style = False
-    _page_class: Any = Page
+
+    @property
+    def _page_class(self) -> Any:
+        """The page class of list results, imported when first needed."""
+        from replicate.pagination import Page
+
+        return Page
 
     def __init__(
         self,
@@ -165,6 +170,8 @@ class Client:
         Connection pools belong to one event loop, so each loop gets its own client; code
         that calls `asyncio.run()` several times keeps working.
         """
+        import asyncio  # here, not at import: sync-only programs never load it
+
         loop = asyncio.get_running_loop()
         client = self._async_clients.get(loop)
         if client is None:
@@ -205,6 +212,9 @@ class Client:
         """The connection pools for `limits`, with requests queued before them (see ConnectionPools)."""
         options = {**self._transport_options, **extra}
         options.setdefault("trust_env", self._client_kwargs.get("trust_env", True))
+        if options.get("verify", True) is True and not options.get("cert"):
+            # The default context loads the CA bundle: deferred to the first TLS connection.
+            options["verify"] = DeferredTLSContext(trust_env=options["trust_env"])
         limits: httpx.Limits = options["limits"]
         if not limits.max_connections:
             return transport_class(**options)
@@ -274,6 +284,8 @@ class Client:
 
     async def aclose(self) -> None:
         """Close the async HTTP client of the running event loop."""
+        import asyncio
+
         client = self._async_clients.pop(asyncio.get_running_loop(), None)
         if client is not None:
             await client.aclose()

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import contextlib
-import html
 import io
 import logging
 import math
@@ -14,7 +12,6 @@ import mimetypes
 import os
 import tempfile
 import urllib.parse
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import (
     TYPE_CHECKING,
@@ -67,6 +64,8 @@ def encode_json(
         elif len(files) == 1:
             values = [_upload(client, files[0])]
         else:
+            from concurrent.futures import ThreadPoolExecutor  # only for several files
+
             with ThreadPoolExecutor(max_workers=min(MAX_CONCURRENT_UPLOADS, len(files))) as pool:
                 values = list(pool.map(lambda item: _upload(client, item), files))
         return _fill_slots(encoded, values)
@@ -87,6 +86,8 @@ async def async_encode_json(
         if strategy == "base64":
             values = [base64_encode_file(file) for _, file in files]
         else:
+            import asyncio  # here, not at import: sync-only programs never load it
+
             limit = asyncio.Semaphore(MAX_CONCURRENT_UPLOADS)
 
             async def upload(item: Tuple[str, Any]) -> str:
@@ -547,6 +548,8 @@ class FileOutput(httpx.SyncByteStream, httpx.AsyncByteStream):
     def _repr_html_(self) -> Optional[str]:
         """A player for audio and video (an <img> for images shown by URL); else None."""
         kind = self.content_type.split("/", 1)[0]
+        import html  # notebooks only
+
         src = html.escape(self.url, quote=True)
         if kind == "image" and self.content_type not in _DISPLAYED_AS_BYTES:
             return f'<img src="{src}">'

@@ -119,7 +119,7 @@ class Prediction(Resource):
             """The progress shown by the last progress bar in `logs`, if any."""
             # tqdm redraws its bar with "\r"; the last bar drawn is the current one.
             for line in reversed(re.split(r"[\r\n]", logs or "")):
-                match = _PROGRESS_PATTERN.match(line)
+                match = re.match(_PROGRESS_PATTERN, line)
                 if match:
                     percentage, current, total = (int(group) for group in match.groups())
                     return cls(percentage / 100.0, current, total)
@@ -213,7 +213,8 @@ class Prediction(Resource):
             yield event
 
 
-_PROGRESS_PATTERN = re.compile(r"^\s*(\d+)%\s*\|.+?\|\s*(\d+)\/(\d+)")
+# Patterns as text, compiled (and cached) by `re` on first use rather than at import.
+_PROGRESS_PATTERN = r"^\s*(\d+)%\s*\|.+?\|\s*(\d+)\/(\d+)"
 
 
 class CreatePredictionRequestParams(TypedDict):
@@ -521,7 +522,7 @@ def timeout_covering_hold(timeout: httpx.Timeout, hold: int) -> httpx.Timeout:
     return httpx.Timeout(connect=timeout.connect, read=read, write=timeout.write, pool=timeout.pool)
 
 
-_DURATION_PATTERN = re.compile(r"^(\d+(\.\d+)?(ms|s|m|h))+$")
+_DURATION_PATTERN = r"^(\d+(\.\d+)?(ms|s|m|h))+$"
 
 
 def format_duration(value: Any, argument: str) -> str:
@@ -531,7 +532,7 @@ def format_duration(value: Any, argument: str) -> str:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ValueError(f"{argument} must be a duration like '30s' or '5m', or seconds; got {value!r}")
     if isinstance(value, str):
-        if not _DURATION_PATTERN.match(value.strip()):
+        if not re.match(_DURATION_PATTERN, value.strip()):
             raise ValueError(f"{argument} must be a duration like '30s', '5m' or '1h30m45s'; got {value!r}")
         return value.strip()
     if value <= 0:

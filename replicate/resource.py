@@ -40,7 +40,9 @@ class Resource(BaseModel):
     Resources with server-side state remember the client that fetched them.
     """
 
-    model_config = ConfigDict(extra="allow", protected_namespaces=(), populate_by_name=True)
+    # defer_build: a resource's validator is built when it first parses an answer, so a
+    # program pays only for the resources it uses.
+    model_config = ConfigDict(extra="allow", protected_namespaces=(), populate_by_name=True, defer_build=True)
 
     _client: Optional[Client] = PrivateAttr(default=None)
 

@@ -5,19 +5,19 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any, Dict, Optional
 
-from packaging import version as packaging_version
-
 if TYPE_CHECKING:
     from replicate.version import Version
 
 # Cog added the `x-cog-array-type` hint in 0.3.9; older versions leave it out.
-_FIRST_COG_WITH_ARRAY_TYPE = packaging_version.parse("0.3.9")
+_FIRST_COG_WITH_ARRAY_TYPE = "0.3.9"
 
 
 def version_has_no_array_type(cog_version: str) -> Optional[bool]:
     """True when the Cog version predates `x-cog-array-type` (< 0.3.9); None if unparsable."""
+    from packaging import version as packaging_version  # only runs that read a version's schema
+
     try:
-        return packaging_version.parse(cog_version) < _FIRST_COG_WITH_ARRAY_TYPE
+        return packaging_version.parse(cog_version) < packaging_version.parse(_FIRST_COG_WITH_ARRAY_TYPE)
     except (packaging_version.InvalidVersion, TypeError):
         return None
 

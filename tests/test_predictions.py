@@ -312,9 +312,9 @@ async def test_wait_polls_at_the_poll_interval_until_terminal(
         delays.append(seconds)
         await real_sleep(0)
 
-    # Only the polling module's view of `time` and `asyncio` changes: other threads keep theirs.
+    # Only the polling module's view of `time` and its async sleep change: other threads keep theirs.
     monkeypatch.setattr(replicate._polling, "time", SimpleNamespace(sleep=fake_sleep, monotonic=time.monotonic))
-    monkeypatch.setattr(replicate._polling, "asyncio", SimpleNamespace(sleep=fake_async_sleep))
+    monkeypatch.setattr(replicate._polling, "async_sleep", fake_async_sleep)
     fake = FakeAPI().reply(json_body=PREDICTION)
     fake.reply(json_body=status("processing")).reply(json_body=status("processing", logs="a"))
     fake.reply(json_body=status(final))
