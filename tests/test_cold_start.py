@@ -136,36 +136,16 @@ def test_a_model_is_built_when_it_first_parses_an_answer(emulator: Emulator) -> 
 
 # --- the TLS context, made on the first TLS connection ---------------------------------------
 
-# A self-signed certificate for 127.0.0.1 (valid until 2126), for a loopback HTTPS server.
-CERTIFICATE = """\
------BEGIN CERTIFICATE-----
-MIIBjzCCATagAwIBAgIUMUcWQNAE3YZM6Ue/HJk+lWQ1QbkwCgYIKoZIzj0EAwIw
-FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTEzMDAzNDY0M1oYDzIxMjYxMTA2
-MDM0NjQzWjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO
-PQMBBwNCAARTKamevPUfituQ4kNlPlaLDpr1d/Du6fxQCP/KxMMv95EwfQpa/6KY
-RiAvHtjwobaWkJMwWNF+nYB1wcPOkh7do2QwYjAdBgNVHQ4EFgQUrm6qb+h5HNtV
-ZeRxAthl/xFl76MwHwYDVR0jBBgwFoAUrm6qb+h5HNtVZeRxAthl/xFl76MwDwYD
-VR0TAQH/BAUwAwEB/zAPBgNVHREECDAGhwR/AAABMAoGCCqGSM49BAMCA0cAMEQC
-IF1ukpOeU7Ha7eBNP9sFdFeueIJNovHrlSYMu2q3NKU0AiAg8eRRay4P3E0ZhRWo
-fBcVY7jGKakFz5i/b2lDgBkVpA==
------END CERTIFICATE-----
-"""
-PRIVATE_KEY = """\
------BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgqWSVF51TbjgtNBE0
-/sgMLnChgXZ72E5KQG9kRQeogGehRANCAARTKamevPUfituQ4kNlPlaLDpr1d/Du
-6fxQCP/KxMMv95EwfQpa/6KYRiAvHtjwobaWkJMwWNF+nYB1wcPOkh7d
------END PRIVATE KEY-----
-"""
+# A self-signed certificate for 127.0.0.1, shared with the security tests.
+CERT = Path(__file__).parent / "data" / "loopback-cert.pem"
+KEY = Path(__file__).parent / "data" / "loopback-key.pem"
 
 ACCOUNT = {"type": "user", "username": "cold", "name": "Cold Start", "github_url": None}
 
 
 @pytest.fixture
-def https_server(tmp_path: Path) -> Iterator[Dict[str, Any]]:
+def https_server() -> Iterator[Dict[str, Any]]:
     """A loopback HTTPS server answering GET /v1/account; records the ALPN protocol agreed."""
-    (tmp_path / "cert.pem").write_text(CERTIFICATE)
-    (tmp_path / "key.pem").write_text(PRIVATE_KEY)
     agreed: List[Any] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -184,7 +164,7 @@ def https_server(tmp_path: Path) -> Iterator[Dict[str, Any]]:
             pass
 
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    context.load_cert_chain(CERT, KEY)
     context.set_alpn_protocols(["http/1.1"])
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
@@ -192,7 +172,7 @@ def https_server(tmp_path: Path) -> Iterator[Dict[str, Any]]:
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        yield {"url": f"https://127.0.0.1:{server.server_address[1]}", "ca": str(tmp_path / "cert.pem"), "alpn": agreed}
+        yield {"url": f"https://127.0.0.1:{server.server_address[1]}", "ca": str(CERT), "alpn": agreed}
     finally:
         server.shutdown()
         server.server_close()
