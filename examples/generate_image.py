@@ -20,14 +20,6 @@ import replicate
 from replicate.helpers import FileOutput
 
 
-def save(output: FileOutput, path: Path) -> Path:
-    """Write a file output to `path`, streamed in chunks (constant memory, whatever its size)."""
-    with path.open("wb") as file:
-        for chunk in output:
-            file.write(chunk)
-    return path
-
-
 def file_outputs(output: object) -> List[FileOutput]:
     """A run's file outputs: some image models answer one file, others a list of them."""
     items: List[object] = list(output) if isinstance(output, list) else [output]
@@ -45,10 +37,11 @@ def generate(
     if size is not None:
         model_input["width"], model_input["height"] = size
     images = file_outputs(replicate.run(model, input=model_input))
+    # save() streams the download to disk in constant memory, whatever the file's size.
     if len(images) == 1:
-        return [save(images[0], out)]
+        return [images[0].save(out)]
     return [
-        save(image, out.with_name(f"{out.stem}-{i}{out.suffix}")) for i, image in enumerate(images)
+        image.save(out.with_name(f"{out.stem}-{i}{out.suffix}")) for i, image in enumerate(images)
     ]
 
 
