@@ -24,12 +24,12 @@ class FanOut:
 
     def __init__(self, model: str, limit: int) -> None:
         self.model = model
-        self.semaphore = asyncio.Semaphore(limit)
+        self.limit = limit
         self.in_flight = 0
         self.peak_in_flight = 0  # the most predictions that ever ran at once
 
-    async def run_one(self, text: str) -> Any:
-        async with self.semaphore:
+    async def run_one(self, text: str, semaphore: asyncio.Semaphore) -> Any:
+        async with semaphore:
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
             try:
@@ -39,7 +39,10 @@ class FanOut:
 
     async def run_all(self, texts: Sequence[str]) -> List[Any]:
         """The outputs, in the order of `texts`; the first failure is raised."""
-        return list(await asyncio.gather(*(self.run_one(text) for text in texts)))
+        # Made here, inside the running loop: on Python 3.9 a Semaphore binds to the loop
+        # current when it is created.
+        semaphore = asyncio.Semaphore(self.limit)
+        return list(await asyncio.gather(*(self.run_one(text, semaphore) for text in texts)))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
