@@ -2,7 +2,8 @@
 
 Where the v0 and newer styles disagree, these clients take the newer one: list results page
 through every item, `files.list()` pages, and `run()` follows the prediction's stream instead
-of polling. Everything else is the same code as `Client`.
+of polling, and `webhooks.validate` rejects webhooks stamped more than five minutes from now.
+Everything else is the same code as `Client`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from replicate.client import _TRANSPORT_OPTIONS, DEFAULT_TIMEOUT, Client
 
 if TYPE_CHECKING:
     from replicate.file import PagedFiles
+
+if TYPE_CHECKING:
+    from replicate.webhook import StandardWebhooks
 
 __all__ = ["AsyncReplicate", "DefaultAsyncHttpxClient", "DefaultHttpxClient", "Replicate"]
 
@@ -95,6 +99,13 @@ class Replicate(Client):
         from replicate.file import PagedFiles
 
         return PagedFiles(client=self)
+
+    @functools.cached_property
+    def webhooks(self) -> StandardWebhooks:
+        """Namespace for webhooks; `validate` rejects timestamps over five minutes off by default."""
+        from replicate.webhook import StandardWebhooks
+
+        return StandardWebhooks(client=self)
 
     def copy(self, **changes: Any) -> Replicate:
         """A new client with the same settings, except those given (e.g. `timeout=60`)."""

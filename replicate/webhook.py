@@ -16,15 +16,9 @@ if TYPE_CHECKING:
     import httpx
 
 DEFAULT_TOLERANCE = 300
-"""Webhooks whose timestamp is further than this many seconds from now are rejected."""
-
-
-class _Unset:
-    def __repr__(self) -> str:
-        return "<default tolerance: 300 seconds>"
-
-
-_DEFAULT_TOLERANCE: Any = _Unset()
+"""On the newer-style surface (`Replicate().webhooks`), webhooks whose timestamp is further
+than this many seconds from now are rejected; v0's `Webhooks.validate` checks no timestamp
+unless given `tolerance=`."""
 
 
 class WebhookSigningSecret(Resource):
@@ -106,33 +100,79 @@ class Webhooks(Namespace):
         headers: Optional[Mapping[str, str]] = None,
         body: Optional[Union[str, bytes]] = None,
         secret: Optional[WebhookSigningSecret] = None,
-        tolerance: Optional[int] = _DEFAULT_TOLERANCE,
-    ) -> bool:
-        """Verify a webhook's signature (Standard Webhooks); raise WebhookValidationError if bad.
+        tolerance: Optional[int] = None,
+    ) -> None:
+        """Verify a webhook's signature as v0 does; raise a WebhookValidationError if it is bad.
 
-        Give either the `request`, or its `headers` and raw `body`. Timestamps more than
-        `tolerance` seconds (default 300) from now are rejected; `tolerance=None` skips that
-        check, as v0 did. Returns True when the webhook is valid.
+        Give either the `request`, or its `headers` and raw `body`. The timestamp is checked
+        only when `tolerance` (seconds) is given. Returns None when the webhook is valid.
         """
-        if request is not None:
-            headers = request.headers
-            body = request.content
-        key = _secret_key(secret)
-        lowered = _lowered_headers(headers)
-        webhook_id = _required_header(lowered, "webhook-id")
-        timestamp = _required_header(lowered, "webhook-timestamp")
-        signatures = _required_header(lowered, "webhook-signature")
-        body_bytes = _body_bytes(body)
-        _check_timestamp(timestamp, DEFAULT_TOLERANCE if tolerance is _DEFAULT_TOLERANCE else tolerance)
+        verify_webhook(request, headers, body, secret, tolerance, standard=False)
 
-        signed = _utf8(f"{webhook_id}.{timestamp}.") + body_bytes
-        expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest())
-        # Several signatures may be sent (while a secret is rotated); any one of them may match.
-        for entry in signatures.split():
-            version, _, signature = entry.partition(",")
-            if version == "v1" and hmac.compare_digest(expected, _utf8(signature)):
-                return True
-        raise InvalidSignatureError("Webhook signature is invalid")
+
+class StandardWebhooks(Webhooks):
+    """The newer-style clients' webhooks (`Replicate().webhooks`): Standard Webhooks checks,
+    with timestamps more than five minutes from now rejected by default."""
+
+    @staticmethod
+    def validate(
+        request: Optional[httpx.Request] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        body: Optional[Union[str, bytes]] = None,
+        secret: Optional[WebhookSigningSecret] = None,
+        tolerance: Optional[int] = DEFAULT_TOLERANCE,
+    ) -> None:
+        """Verify a webhook's signature; only `v1` signatures count, and webhooks stamped more
+        than `tolerance` seconds (default 300) from now are rejected (`None` skips that)."""
+        verify_webhook(request, headers, body, secret, tolerance, standard=True)
+
+
+def verify_webhook(
+    request: Any, headers: Any, body: Any, secret: Any, tolerance: Optional[float], *, standard: bool
+) -> None:
+    """Check a webhook in v0's order, with v0's exceptions and messages.
+
+    `standard` adds what Standard Webhooks asks beyond v0: signatures of other versions than
+    `v1` never match.
+    """
+    if not secret:
+        raise ValueError("Missing webhook signing secret")
+    if request is not None and any([headers, body]):
+        raise ValueError("Only one of request or headers/body can be provided")
+    if request is not None and request.headers:
+        headers = request.headers
+        body = request.content
+    elif not headers:
+        raise MissingWebhookHeaderError("Missing webhook headers")
+    lowered = _lowered_headers(headers)
+    webhook_id = lowered.get("webhook-id")
+    timestamp = lowered.get("webhook-timestamp")
+    signatures = lowered.get("webhook-signature")
+    if not webhook_id:
+        raise MissingWebhookHeaderError("Missing webhook id")
+    if not timestamp:
+        raise MissingWebhookHeaderError("Missing webhook timestamp")
+    if not signatures:
+        raise MissingWebhookHeaderError("Missing webhook signature")
+    if not body:
+        raise MissingWebhookBodyError("Missing webhook body")
+    body_bytes = _body_bytes(body)
+    if tolerance is not None:
+        _check_timestamp(timestamp, tolerance)
+
+    key = _secret_key(secret)
+    signed = _utf8(f"{webhook_id}.{timestamp}.") + body_bytes
+    expected = hmac.new(key, signed, hashlib.sha256).digest()
+    # Several signatures may be sent (while a secret is rotated); any one of them may match.
+    for entry in signatures.split():
+        parts = entry.split(",")
+        if len(parts) < 2:
+            raise InvalidSignatureError(f"Invalid signature format: {entry}")
+        if standard and parts[0] != "v1":
+            continue
+        if hmac.compare_digest(_decoded(parts[1], InvalidSignatureError, "signature"), expected):
+            return
+    raise InvalidSignatureError("Webhook signature is invalid")
 
 
 def _utf8(text: str) -> bytes:
@@ -141,8 +181,6 @@ def _utf8(text: str) -> bytes:
 
 
 def _lowered_headers(headers: Any) -> Dict[str, str]:
-    if not headers:
-        raise MissingWebhookHeaderError("Missing webhook headers")
     try:
         items = list(headers.items())
     except (AttributeError, TypeError):
@@ -152,43 +190,36 @@ def _lowered_headers(headers: Any) -> Dict[str, str]:
 
 def _body_bytes(body: Any) -> bytes:
     if isinstance(body, str):
-        body = _utf8(body)
-    elif isinstance(body, (bytearray, memoryview)):
-        body = bytes(body)
-    if not isinstance(body, bytes):
-        raise MissingWebhookBodyError(f"webhook body must be str or bytes, got {type(body).__name__}")
-    if not body:
-        raise MissingWebhookBodyError("Missing webhook body")
-    return body
+        return _utf8(body)
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    raise MissingWebhookBodyError(f"webhook body must be str or bytes, got {type(body).__name__}")
 
 
-def _required_header(headers: Mapping[str, str], name: str) -> str:
-    value = headers.get(name)
-    if not value:
-        raise MissingWebhookHeaderError(f"Missing {name} header")
-    return value
+def _check_timestamp(timestamp: str, tolerance: float) -> None:
+    try:
+        sent = int(timestamp)
+    except ValueError:  # v0 crashed here with int()'s own ValueError
+        raise InvalidTimestampError(f"Invalid webhook timestamp {timestamp!r}: expected unix seconds")
+    if abs(int(time.time()) - sent) > tolerance:
+        raise InvalidTimestampError(f"Webhook timestamp is outside the allowed tolerance of {tolerance} seconds")
 
 
-def _check_timestamp(timestamp: str, tolerance: Optional[float]) -> None:
-    if not timestamp.isascii() or not timestamp.strip().isdigit():
-        raise InvalidTimestampError(f"Invalid webhook-timestamp {timestamp!r}: expected unix seconds")
-    sent = int(timestamp)
-    if tolerance is not None and abs(time.time() - sent) > tolerance:
-        raise InvalidTimestampError(f"Webhook timestamp {sent} is more than {tolerance} seconds from now")
+def _decoded(text: str, error: type[WebhookValidationError], what: str) -> bytes:
+    # Lenient base64 as v0's (characters outside the alphabet are skipped); padding errors,
+    # which crashed v0 with binascii.Error, are this check's own error.
+    try:
+        return base64.b64decode(text)
+    except (binascii.Error, ValueError):
+        raise error(f"Invalid webhook {what}: not base64")
 
 
 def _secret_key(secret: Any) -> bytes:
-    """The HMAC key of a `whsec_<base64>` secret (a WebhookSigningSecret or its key)."""
+    """The HMAC key of a `whsec_<base64>` secret (a WebhookSigningSecret, or the key itself)."""
     key = secret if isinstance(secret, str) else getattr(secret, "key", None)
-    if not key:
-        raise InvalidSecretKeyError("Missing webhook secret")
     if not isinstance(key, str):
         raise InvalidSecretKeyError(f"webhook secret key must be a string, got {type(key).__name__}")
-    encoded = key[len("whsec_") :] if key.startswith("whsec_") else key
-    try:
-        decoded = base64.b64decode(encoded, validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidSecretKeyError("Invalid webhook secret: expected whsec_<base64>")
-    if not decoded:
-        raise InvalidSecretKeyError("Invalid webhook secret: the key is empty")
-    return decoded
+    parts = key.split("_")
+    if len(parts) != 2:
+        raise InvalidSecretKeyError(f"Invalid secret key format: {key}")
+    return _decoded(parts[1], InvalidSecretKeyError, "secret key")

@@ -476,8 +476,8 @@ def test_webhook_signature_validates(
     assert len(receiver.received) == 1
     headers, body_bytes = receiver.received[0]
     assert secret.key == emu.webhook_secret
-    assert Webhooks.validate(headers=headers, body=body_bytes, secret=secret) is True
-    assert Webhooks.validate(headers=headers, body=body_bytes.decode(), secret=secret) is True
+    assert Webhooks.validate(headers=headers, body=body_bytes, secret=secret) is None
+    assert Webhooks.validate(headers=headers, body=body_bytes.decode(), secret=secret) is None
     with pytest.raises(InvalidSignatureError):
         Webhooks.validate(headers=headers, body=body_bytes.replace(b"hook", b"hack"), secret=secret)
     assert prediction.id.encode() in body_bytes

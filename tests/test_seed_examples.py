@@ -1278,7 +1278,7 @@ def test_webhook_handling(api: MockAPI) -> None:
     signed = f"{webhook_id}.{timestamp}.".encode() + payload
     digest = base64.b64encode(hmac.new(b"0123456789abcdef", signed, hashlib.sha256).digest()).decode()
     headers = {"webhook-id": webhook_id, "webhook-timestamp": timestamp, "webhook-signature": f"v1,{digest}"}
-    assert client.webhooks.validate(headers=headers, body=payload, secret=fetched)
+    client.webhooks.validate(headers=headers, body=payload, secret=fetched)  # raises if invalid
     data = json.loads(payload)
     assert f"Prediction {data['id']} status: {data['status']}" == "Prediction abc123 status: succeeded"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import time
 from typing import Any, Dict
 
@@ -20,6 +21,7 @@ from replicate.webhook import (
     InvalidTimestampError,
     MissingWebhookBodyError,
     MissingWebhookHeaderError,
+    StandardWebhooks,
     Webhooks,
     WebhookSigningSecret,
     WebhookValidationError,
@@ -69,9 +71,19 @@ async def test_default_secret_newer_sdk_spelling(mode: str) -> None:
 # --- validation ---------------------------------------------------------------------------
 
 
-def test_valid_webhook_from_headers_and_body() -> None:
-    assert Webhooks.validate(headers=signed_headers(), body=BODY, secret=SECRET) is True
-    assert Webhooks.validate(headers=signed_headers(), body=BODY.encode(), secret=SECRET) is True
+def test_valid_webhook_from_headers_and_body_returns_none_as_v0() -> None:
+    assert Webhooks.validate(headers=signed_headers(), body=BODY, secret=SECRET) is None
+    assert Webhooks.validate(headers=signed_headers(), body=BODY.encode(), secret=SECRET) is None
+
+
+def test_the_v0_surfaces_are_the_same_check() -> None:
+    import replicate
+    from replicate.client import Client
+
+    for validate in (replicate.webhooks.validate, Client().webhooks.validate):
+        assert validate(headers=signed_headers(), body=BODY, secret=SECRET) is None
+        with pytest.raises(InvalidSignatureError, match=r"^Webhook signature is invalid$"):
+            validate(headers=signed_headers(), body=BODY + " ", secret=SECRET)
 
 
 def test_headers_in_any_case_and_several_signatures() -> None:
@@ -81,61 +93,107 @@ def test_headers_in_any_case_and_several_signatures() -> None:
         "WEBHOOK-TIMESTAMP": headers["webhook-timestamp"],
         "Webhook-Signature": "v1,bm90IGl0 " + headers["webhook-signature"],
     }
-    assert Webhooks.validate(headers=mixed, body=BODY, secret=SECRET)
+    Webhooks.validate(headers=mixed, body=BODY, secret=SECRET)
 
 
 def test_valid_webhook_from_an_httpx_request() -> None:
     request = httpx.Request("POST", "https://example.com/hook", headers=signed_headers(), content=BODY)
-    assert Webhooks.validate(request=request, secret=SECRET)
-    assert Webhooks.validate(request, None, None, SECRET)
+    Webhooks.validate(request=request, secret=SECRET)
+    Webhooks.validate(request, None, None, SECRET)
 
 
-def test_the_default_tolerance_rejects_old_webhooks_and_none_skips_the_check() -> None:
+@pytest.mark.parametrize("extra", [{"headers": signed_headers()}, {"body": BODY}])
+def test_a_request_with_headers_or_body_is_v0s_value_error(extra: Dict[str, Any]) -> None:
+    request = httpx.Request("POST", "https://example.com/hook", headers=signed_headers(), content=BODY)
+    with pytest.raises(ValueError, match=r"^Only one of request or headers/body can be provided$") as caught:
+        Webhooks.validate(request, secret=SECRET, **extra)
+    assert type(caught.value) is ValueError
+
+
+def test_v0_checks_no_timestamp_unless_given_a_tolerance() -> None:
+    old = signed_headers(timestamp=int(time.time()) - 3600)
+    assert Webhooks.validate(headers=old, body=BODY, secret=SECRET) is None
+    with pytest.raises(InvalidTimestampError, match=r"^Webhook timestamp is outside the allowed tolerance of 300 seconds$"):
+        Webhooks.validate(headers=old, body=BODY, secret=SECRET, tolerance=300)
+    assert Webhooks.validate(headers=old, body=BODY, secret=SECRET, tolerance=4000) is None
+
+
+def test_newer_style_clients_reject_old_webhooks_by_default() -> None:
+    from replicate import AsyncReplicate, Replicate
+
     old = signed_headers(timestamp=int(time.time()) - 301)
-    with pytest.raises(InvalidTimestampError, match="300 seconds"):
-        Webhooks.validate(headers=old, body=BODY, secret=SECRET)
-    assert Webhooks.validate(headers=old, body=BODY, secret=SECRET, tolerance=None)
-    assert Webhooks.validate(headers=old, body=BODY, secret=SECRET, tolerance=600)
-    with pytest.raises(InvalidTimestampError):
-        Webhooks.validate(headers=signed_headers(timestamp=int(time.time()) + 400), body=BODY, secret=SECRET)
+    for webhooks in (Replicate(bearer_token="t").webhooks, AsyncReplicate(bearer_token="t").webhooks):
+        with pytest.raises(InvalidTimestampError, match="300 seconds"):
+            webhooks.validate(headers=old, body=BODY, secret=SECRET)
+        assert webhooks.validate(headers=old, body=BODY, secret=SECRET, tolerance=None) is None
+        assert webhooks.validate(headers=old, body=BODY, secret=SECRET, tolerance=600) is None
+        with pytest.raises(InvalidTimestampError):
+            webhooks.validate(headers=signed_headers(timestamp=int(time.time()) + 400), body=BODY, secret=SECRET)
+    assert StandardWebhooks.validate(headers=signed_headers(), body=BODY, secret=SECRET) is None
 
 
 @pytest.mark.parametrize(
-    "change, error",
+    "change, error, message",
     [
-        ({"secret": None}, InvalidSecretKeyError),
-        ({"secret": WebhookSigningSecret(key="whsec_not base64!")}, InvalidSecretKeyError),
-        ({"secret": WebhookSigningSecret(key="whsec_")}, InvalidSecretKeyError),
-        ({"headers": None}, MissingWebhookHeaderError),
-        ({"headers": {"webhook-id": "msg_1"}}, MissingWebhookHeaderError),
-        ({"headers": [("webhook-id", "x")]}, MissingWebhookHeaderError),
-        ({"body": None}, MissingWebhookBodyError),
-        ({"body": ""}, MissingWebhookBodyError),
-        ({"body": 42}, MissingWebhookBodyError),
-        ({"body": BODY + " "}, InvalidSignatureError),
-        ({"secret": WebhookSigningSecret(key="whsec_" + base64.b64encode(b"other").decode())}, InvalidSignatureError),
+        ({"secret": None}, ValueError, "Missing webhook signing secret"),
+        ({"secret": WebhookSigningSecret(key="whsec_a_b")}, InvalidSecretKeyError, "Invalid secret key format: whsec_a_b"),
+        ({"secret": WebhookSigningSecret(key="nokey")}, InvalidSecretKeyError, "Invalid secret key format: nokey"),
+        ({"secret": WebhookSigningSecret(key="whsec_abcde")}, InvalidSecretKeyError, "Invalid webhook secret key: not base64"),
+        ({"secret": WebhookSigningSecret(key="whsec_")}, InvalidSignatureError, "Webhook signature is invalid"),
+        ({"headers": None}, MissingWebhookHeaderError, "Missing webhook headers"),
+        ({"headers": {"webhook-timestamp": "1", "webhook-signature": "v1,x"}}, MissingWebhookHeaderError, "Missing webhook id"),
+        ({"headers": {"webhook-id": "msg_1"}}, MissingWebhookHeaderError, "Missing webhook timestamp"),
+        ({"headers": {"webhook-id": "msg_1", "webhook-timestamp": "1"}}, MissingWebhookHeaderError, "Missing webhook signature"),
+        ({"headers": [("webhook-id", "x")]}, MissingWebhookHeaderError, "webhook headers must be a mapping, got list"),
+        ({"body": None}, MissingWebhookBodyError, "Missing webhook body"),
+        ({"body": ""}, MissingWebhookBodyError, "Missing webhook body"),
+        ({"body": 42}, MissingWebhookBodyError, "webhook body must be str or bytes, got int"),
+        ({"body": BODY + " "}, InvalidSignatureError, "Webhook signature is invalid"),
+        (
+            {"secret": WebhookSigningSecret(key="whsec_" + base64.b64encode(b"other").decode())},
+            InvalidSignatureError,
+            "Webhook signature is invalid",
+        ),
     ],
 )
-def test_each_failure_raises_its_error(change: Dict[str, Any], error: type) -> None:
+def test_each_failure_raises_v0s_error_and_message(change: Dict[str, Any], error: type, message: str) -> None:
     arguments: Dict[str, Any] = {"headers": signed_headers(), "body": BODY, "secret": SECRET, **change}
-    with pytest.raises(error):
+    with pytest.raises(error) as caught:
         Webhooks.validate(**arguments)
+    assert type(caught.value) is error
+    assert str(caught.value) == message
 
 
-@pytest.mark.parametrize("timestamp", ["", "soon", "12.5", "-1", "\uff11\uff12\uff13"])
-def test_malformed_timestamps(timestamp: str) -> None:
+@pytest.mark.parametrize("timestamp", ["soon", "12.5", "\x00"])
+def test_a_malformed_timestamp_is_an_invalid_timestamp_error_when_checked(timestamp: str) -> None:
+    # v0 crashed in int() with a plain ValueError; InvalidTimestampError is one too.
     headers = {**signed_headers(), "webhook-timestamp": timestamp}
-    with pytest.raises((InvalidTimestampError, MissingWebhookHeaderError)):
-        Webhooks.validate(headers=headers, body=BODY, secret=SECRET, tolerance=None)
+    with pytest.raises(InvalidTimestampError, match="Invalid webhook timestamp"):
+        Webhooks.validate(headers=headers, body=BODY, secret=SECRET, tolerance=10)
 
 
-@pytest.mark.parametrize("signature", ["v2,{valid}", "v1", "v1,", "garbage", "{valid}"])
-def test_signatures_of_other_versions_or_malformed_never_match(signature: str) -> None:
+@pytest.mark.parametrize("signature", ["v1", "garbage"])
+def test_a_signature_without_a_comma_is_v0s_format_error(signature: str) -> None:
+    headers = {**signed_headers(), "webhook-signature": signature}
+    with pytest.raises(InvalidSignatureError, match=f"^Invalid signature format: {re.escape(signature)}$"):
+        Webhooks.validate(headers=headers, body=BODY, secret=SECRET)
+
+
+@pytest.mark.parametrize("signature", ["v1,", "v1,AAAA{valid}", "{valid}"])
+def test_malformed_signatures_never_match(signature: str) -> None:
     headers = signed_headers()
     valid = headers["webhook-signature"][len("v1,") :]
     headers["webhook-signature"] = signature.format(valid=valid)
     with pytest.raises(InvalidSignatureError):
         Webhooks.validate(headers=headers, body=BODY, secret=SECRET)
+
+
+def test_only_v1_signatures_count_on_the_newer_style_surface() -> None:
+    headers = signed_headers()
+    headers["webhook-signature"] = "v2," + headers["webhook-signature"][len("v1,") :]
+    Webhooks.validate(headers=headers, body=BODY, secret=SECRET)  # v0 reads no version
+    with pytest.raises(InvalidSignatureError, match=r"^Webhook signature is invalid$"):
+        StandardWebhooks.validate(headers=headers, body=BODY, secret=SECRET)
 
 
 def test_the_errors_are_value_errors_as_in_v0() -> None:
@@ -158,7 +216,7 @@ def test_property_valid_signatures_always_pass(webhook_id: str, body: bytes, key
     stamp = str(int(time.time()) + skew)
     headers = {"webhook-id": webhook_id, "webhook-timestamp": stamp, "webhook-signature": sign(webhook_id, stamp, body, key)}
     secret = WebhookSigningSecret(key="whsec_" + base64.b64encode(key).decode())
-    assert Webhooks.validate(headers=headers, body=body, secret=secret) is True
+    assert Webhooks.validate(headers=headers, body=body, secret=secret) is None
 
 
 @settings(max_examples=200, deadline=None)
@@ -210,3 +268,5 @@ def test_property_garbage_only_raises_validation_errors(headers: Any, body: Any,
         Webhooks.validate(headers=headers, body=body, secret=secret, tolerance=tolerance)
     except WebhookValidationError:
         pass
+    except ValueError as error:  # v0's own: no secret at all
+        assert not secret and str(error) == "Missing webhook signing secret"
