@@ -10,7 +10,6 @@ import logging
 import math
 import mimetypes
 import os
-import tempfile
 import urllib.parse
 from pathlib import Path
 from typing import (
@@ -578,6 +577,8 @@ def _replacing(path: Union[str, os.PathLike[str]]) -> Iterator[Tuple[Path, Binar
     """A file written beside `path` that replaces it once the block succeeds (else is removed)."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a str or os.PathLike, got {path!r}")
+    import tempfile  # only when saving: a cold run() does without it
+
     target = Path(path)
     descriptor, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.partial-")
     try:
