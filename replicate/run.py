@@ -57,8 +57,13 @@ def run(
     A failed prediction raises ModelError.
     """
     target = Target(ref, input, dict(params), default_wait=True)
-    prediction = target.create(client)
     version = target.version
+    if target.streams_items(client):
+        if target.version_to_fetch:
+            version = Versions(client, model=target.model).get(target.version_to_fetch)
+            target.version_to_fetch = None
+        target.hold_unless_iterator(version)
+    prediction = target.create(client)
     if target.version_to_fetch:
         version = Versions(client, model=target.model).get(target.version_to_fetch)
     output = output_schema(version)
@@ -92,8 +97,13 @@ async def async_run(
     Models that yield their output return an async iterator.
     """
     target = Target(ref, input, dict(params), default_wait=True)
-    prediction = await target.async_create(client)
     version = target.version
+    if target.streams_items(client):
+        if target.version_to_fetch:
+            version = await Versions(client, model=target.model).async_get(target.version_to_fetch)
+            target.version_to_fetch = None
+        target.hold_unless_iterator(version)
+    prediction = await target.async_create(client)
     if target.version_to_fetch:
         version = await Versions(client, model=target.model).async_get(target.version_to_fetch)
     output = output_schema(version)
@@ -141,6 +151,7 @@ class Target:
             from replicate.client import check_wait_strategy
 
             check_wait_strategy(self.wait_strategy)  # before anything is sent
+        self.hold_chosen = "wait" in params  # by the caller
         if default_wait:
             params.setdefault("wait", True)
         self.input = input or {}
@@ -161,6 +172,21 @@ class Target:
         if self.params.get("wait") is False:
             return prediction.status in TERMINAL_STATUSES
         return prediction.status != "starting"
+
+    def streams_items(self, client: Client) -> bool:
+        """Whether an iterator model's items should reach the caller as they are produced.
+
+        So under the stream strategy (the default of `Replicate`), unless the caller chose a
+        hold: the version is then read before the create rather than after it, as v0 does, and
+        an iterator model's prediction is created without a hold (see hold_unless_iterator).
+        """
+        return self.strategy(client) == "stream" and not self.hold_chosen
+
+    def hold_unless_iterator(self, version: Optional[Version]) -> None:
+        """No `Prefer: wait` hold for an iterator model: the hold would keep every item back
+        until the model finishes."""
+        if is_iterator(output_schema(version)):
+            self.params["wait"] = False
 
     def strategy(self, client: Client) -> WaitStrategy:
         """How to wait: this call's `wait_strategy`, else the client's."""

@@ -217,3 +217,76 @@ def test_a_context_of_ones_own_is_used_as_given(https_server: Dict[str, Any]) ->
     client = Client(api_token=TOKEN, base_url=https_server["url"], verify=context)
     assert {id(c) for c in tls_contexts(client)} == {id(context)}
     assert client.accounts.current().username == "cold"
+
+
+# --- the first item without waiting for the rest ---------------------------------------------
+
+TOKENS_VERSION = "a" * 64
+
+
+@pytest.fixture
+def token_model() -> Iterator[Dict[str, Any]]:
+    """An emulator with a model that yields "first", then waits for the test before "second"."""
+    released = threading.Event()
+
+    def tokens() -> Iterator[str]:
+        yield "first"
+        # Only a caller that got "first" before the model finished can release it.
+        yield "second" if released.wait(30) else "held back"
+
+    emulator = Emulator(token=TOKEN)
+    emulator.add_model("test/tokens", tokens, version_id=TOKENS_VERSION)
+    emulator.start()
+    try:
+        yield {"emulator": emulator, "released": released}
+    finally:
+        released.set()
+        emulator.stop()
+
+
+@pytest.mark.parametrize("ref", ["owner/name:version", "Version"])
+def test_replicate_run_gives_an_iterator_models_first_item_as_it_is_produced(
+    token_model: Dict[str, Any], ref: str
+) -> None:
+    from replicate import Replicate
+
+    emulator, released = token_model["emulator"], token_model["released"]
+    client = Replicate(bearer_token=TOKEN, base_url=emulator.base_url)
+    target: Any = f"test/tokens:{TOKENS_VERSION}"
+    if ref == "Version":
+        target = client.models.get("test/tokens").versions.get(TOKENS_VERSION)
+    items = iter(client.run(target, input={}))
+    assert next(items) == "first"
+    released.set()
+    assert list(items) == ["second"]
+
+
+def test_async_replicate_run_gives_an_iterator_models_first_item_as_it_is_produced(
+    token_model: Dict[str, Any],
+) -> None:
+    from replicate import AsyncReplicate
+
+    emulator, released = token_model["emulator"], token_model["released"]
+
+    async def collect() -> List[str]:
+        client = AsyncReplicate(bearer_token=TOKEN, base_url=emulator.base_url)
+        received = []
+        async for item in await client.run(f"test/tokens:{TOKENS_VERSION}", input={}):
+            received.append(item)
+            released.set()
+        return received
+
+    assert asyncio.run(collect()) == ["first", "second"]
+
+
+def test_a_hold_the_caller_asks_for_is_kept(token_model: Dict[str, Any]) -> None:
+    from replicate import Replicate
+
+    emulator, released = token_model["emulator"], token_model["released"]
+    released.set()  # the model finishes at once: the hold returns the whole output
+    client = Replicate(bearer_token=TOKEN, base_url=emulator.base_url)
+    sent: List[httpx.Request] = []
+    client._client.event_hooks["request"].append(sent.append)
+    assert list(client.run(f"test/tokens:{TOKENS_VERSION}", input={}, wait=5)) == ["first", "second"]
+    creates = [request for request in sent if request.method == "POST"]
+    assert [request.headers.get("prefer") for request in creates] == ["wait=5"]
