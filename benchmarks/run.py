@@ -622,6 +622,51 @@ class Bench:
             self.table.add("requests per result", "project stream mode (SSE fast path)",
                            "TODO: no stream knob found", target="≤ 4", met=None)
 
+    # --- 4b. time to the first item of an iterator model ---
+    def first_item(self) -> None:
+        reps = 2 if self.quick else 5
+        items, interval = 4, 0.3
+        series = [
+            ("project", "stream()"), ("project", "Replicate().run()"), ("project", "use(streaming=True)"),
+            ("project", "run()"), ("v0", "stream()"), ("v0", "run()"), ("stainless", "Replicate().run()"),
+            ("raw", "raw"),
+        ]
+        results: Dict[Tuple[str, str], Dict[str, Any]] = {}
+        # The full 60 s hold: a run that holds gets its items only when the model has finished.
+        with self.server("auto", max_wait=60.0) as server:
+            for peer, how in series:
+                params = {"base": server.base_url, "how": how, "reps": reps, "times": self.times,
+                          "ref": f"bench/iter:{vid('bench/iter')}", "items": items, "interval": interval}
+                results[(peer, how)] = worker(peer, "first_item", params, timeout=120)
+            kind = server.kind
+
+        def cell(peer: str, how: str) -> str:
+            result = results[(peer, how)]
+            problem = failure(result) or (result["errors"][0] if result.get("errors") else None)
+            if problem:
+                return problem[:120]
+            return (f"{fmt(result['after_produced_ms'], ' ms')} after the model produced it "
+                    f"({fmt(result['after_call_ms'], ' ms')} after the call)")
+
+        for how in ("stream()", "Replicate().run()", "use(streaming=True)", "run()"):
+            mine = results[("project", how)]
+            medians = summary(mine.get("after_produced_ms") or [])
+            peer_cells = {"v0": "n/a", "stainless": "n/a"}
+            if ("v0", how) in results:
+                peer_cells["v0"] = cell("v0", how)
+            if ("stainless", how) in results:
+                peer_cells["stainless"] = cell("stainless", how)
+            streams = how != "run()"
+            self.table.add(
+                "first item",
+                f"iterator model ({items} items {interval} s apart, {kind}, full hold), time to the first "
+                f"item by `{how}`, median of {reps}" + ("" if streams else " (v0 style: returns after the hold)"),
+                cell("project", how), peer_cells["v0"], peer_cells["stainless"],
+                cell("raw", "raw") + " (POST, then the event stream)", "",
+                "≤ 20 ms after it is produced" if streams else "(information: v0 returns after the hold)",
+                (medians is not None and medians[0] <= 20.0) if streams and not failure(mine) else None,
+            )
+
     # --- 5. streaming decode ---
     def sse_decode(self) -> None:
         reps, passes = (1, 2) if self.quick else (5, 3)
@@ -805,6 +850,7 @@ class Bench:
             ("per_request", self.per_request),
             ("latency", self.latency),
             ("requests", self.requests_per_result),
+            ("first_item", self.first_item),
             ("sse", self.sse_decode),
             ("large_output", self.large_output),
             ("large_input", self.large_input),
@@ -918,7 +964,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a reduced run, under two minutes")
     parser.add_argument("--only", nargs="*", help="workloads to run: cold_start cold_run per_request latency "
-                        "requests sse large_output large_input concurrency")
+                        "requests first_item sse large_output large_input concurrency")
     parser.add_argument("--backend", choices=["auto", "emulator", "lean"], default="auto",
                         help="server for latency, requests and concurrency (auto: the emulator if it works)")
     args = parser.parse_args()

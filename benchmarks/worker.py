@@ -265,6 +265,67 @@ def latency(peer: str, p: Dict[str, Any]) -> Dict[str, Any]:
     return {"latencies_ms": latencies, "wrong": wrong, "errors": errors, "reps": reps}
 
 
+def first_items(peer: str, client: Any, base: str, how: str, ref: str, inputs: Dict[str, Any]) -> Any:
+    """The items of an iterator model as the caller receives them, for one way of asking."""
+    if how == "raw":  # create without a hold, then read the prediction's event stream
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        body = {"version": ref.partition(":")[2], "input": inputs, "stream": True}
+        url = client.post(f"{base}/v1/predictions", json=body, headers=headers).json()["urls"]["stream"]
+        with client.stream("GET", url, headers={**headers, "Accept": "text/event-stream"}) as response:
+            event = None
+            for line in response.iter_lines():
+                if line.startswith("event:"):
+                    event = line[6:].strip()
+                elif line.startswith("data:") and event == "output":
+                    yield line[5:].strip()
+                elif line.startswith("data:") and event == "done":
+                    return
+    elif how == "stream()":
+        for event in client.stream(ref, input=inputs):
+            if getattr(event.event, "value", event.event) == "output":
+                yield str(event)
+    elif how == "use(streaming=True)":
+        yield from client.use(ref.partition(":")[0], streaming=True)(**inputs)
+    else:  # "run()" and "Replicate().run()": the client's own run
+        yield from client.run(ref, input=inputs)
+
+
+def first_item(peer: str, p: Dict[str, Any]) -> Dict[str, Any]:
+    """Time to the first item of an iterator model: after the model produced it, and after the call."""
+    base, how, reps, times_path = p["base"], p["how"], int(p["reps"]), p["times"]
+    if how == "Replicate().run()" or peer == "stainless":
+        import replicate
+
+        client = (replicate.Replicate(bearer_token=TOKEN, base_url=base) if peer == "project"
+                  else make_client(peer, base))
+    else:
+        client = make_client(peer, base)
+    after_produced: List[float] = []
+    after_call: List[float] = []
+    errors: List[str] = []
+    for _ in range(reps):
+        tag = new_tag()
+        inputs = {"tag": tag, "items": int(p["items"]), "interval": float(p["interval"])}
+        try:
+            called = time.time()
+            received = []
+            for item in first_items(peer, client, base, how, p["ref"], inputs):
+                received.append((str(item), time.time()))
+            items = [item for item, _ in received]
+            if items != [f"item-{i}" for i in range(int(p["items"]))]:
+                errors.append(f"got {items!r}"[:200])
+                continue
+            produced = read_times(times_path, tag).get(0)
+            if produced is None:
+                errors.append("no production time recorded")
+                continue
+            after_produced.append((received[0][1] - produced) * 1000.0)
+            after_call.append((received[0][1] - called) * 1000.0)
+        except Exception as exc:
+            errors.append(f"{type(exc).__name__}: {exc}"[:200])
+    return {"after_produced_ms": after_produced, "after_call_ms": after_call, "errors": errors}
+
+
 def requests_per_result(peer: str, p: Dict[str, Any]) -> Dict[str, Any]:
     base = p["base"]
     client = make_client(peer, base)
@@ -466,6 +527,7 @@ WORKLOADS: Dict[str, Callable[[str, Dict[str, Any]], Dict[str, Any]]] = {
     "per_request": per_request,
     "latency": latency,
     "requests_per_result": requests_per_result,
+    "first_item": first_item,
     "sse_decode": sse_decode,
     "large_output": large_output,
     "large_input": large_input,
