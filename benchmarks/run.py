@@ -660,7 +660,8 @@ class Bench:
             self.table.add(
                 "first item",
                 f"iterator model ({items} items {interval} s apart, {kind}, full hold), time to the first "
-                f"item by `{how}`, median of {reps}" + ("" if streams else " (v0 style: returns after the hold)"),
+                f"item by `{how}`{' given the Version' if how == 'Replicate().run()' else ''}, median of {reps}"
+                + ("" if streams else " (v0 style: returns after the hold)"),
                 cell("project", how), peer_cells["v0"], peer_cells["stainless"],
                 cell("raw", "raw") + " (POST, then the event stream)", "",
                 "≤ 20 ms after it is produced" if streams else "(information: v0 returns after the hold)",

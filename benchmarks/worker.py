@@ -286,7 +286,10 @@ def first_items(peer: str, client: Any, base: str, how: str, ref: str, inputs: D
                 yield str(event)
     elif how == "use(streaming=True)":
         yield from client.use(ref.partition(":")[0], streaming=True)(**inputs)
-    else:  # "run()" and "Replicate().run()": the client's own run
+    elif how == "Replicate().run()":  # given the Version, as the README shows for iterators
+        model, _, version_id = ref.partition(":")
+        yield from client.run(version_object(peer, client, base, model, version_id), input=inputs)
+    else:  # v0-style run()
         yield from client.run(ref, input=inputs)
 
 

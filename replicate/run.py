@@ -57,13 +57,9 @@ def run(
     A failed prediction raises ModelError.
     """
     target = Target(ref, input, dict(params), default_wait=True)
-    version = target.version
-    if target.streams_items(client):
-        if target.version_to_fetch:
-            version = Versions(client, model=target.model).get(target.version_to_fetch)
-            target.version_to_fetch = None
-        target.hold_unless_iterator(version)
+    target.hold_unless_iterator(client)
     prediction = target.create(client)
+    version = target.version
     if target.version_to_fetch:
         version = Versions(client, model=target.model).get(target.version_to_fetch)
     output = output_schema(version)
@@ -97,13 +93,9 @@ async def async_run(
     Models that yield their output return an async iterator.
     """
     target = Target(ref, input, dict(params), default_wait=True)
-    version = target.version
-    if target.streams_items(client):
-        if target.version_to_fetch:
-            version = await Versions(client, model=target.model).async_get(target.version_to_fetch)
-            target.version_to_fetch = None
-        target.hold_unless_iterator(version)
+    target.hold_unless_iterator(client)
     prediction = await target.async_create(client)
+    version = target.version
     if target.version_to_fetch:
         version = await Versions(client, model=target.model).async_get(target.version_to_fetch)
     output = output_schema(version)
@@ -173,19 +165,20 @@ class Target:
             return prediction.status in TERMINAL_STATUSES
         return prediction.status != "starting"
 
-    def streams_items(self, client: Client) -> bool:
-        """Whether an iterator model's items should reach the caller as they are produced.
+    def hold_unless_iterator(self, client: Client) -> None:
+        """Under the stream strategy (the default of `Replicate`), create an iterator model's
+        prediction without a `Prefer: wait` hold, which would keep every item back until the
+        model finishes: its items then reach the caller as they are produced.
 
-        So under the stream strategy (the default of `Replicate`), unless the caller chose a
-        hold: the version is then read before the create rather than after it, as v0 does, and
-        an iterator model's prediction is created without a hold (see hold_unless_iterator).
+        Only when the caller chose no hold and passed a Version, whose schema says so before
+        the create; other references send v0's requests (the version is read after the create).
         """
-        return self.strategy(client) == "stream" and not self.hold_chosen
-
-    def hold_unless_iterator(self, version: Optional[Version]) -> None:
-        """No `Prefer: wait` hold for an iterator model: the hold would keep every item back
-        until the model finishes."""
-        if is_iterator(output_schema(version)):
+        if (
+            self.version is not None
+            and not self.hold_chosen
+            and self.strategy(client) == "stream"
+            and is_iterator(output_schema(self.version))
+        ):
             self.params["wait"] = False
 
     def strategy(self, client: Client) -> WaitStrategy:

@@ -244,18 +244,13 @@ def token_model() -> Iterator[Dict[str, Any]]:
         emulator.stop()
 
 
-@pytest.mark.parametrize("ref", ["owner/name:version", "Version"])
-def test_replicate_run_gives_an_iterator_models_first_item_as_it_is_produced(
-    token_model: Dict[str, Any], ref: str
-) -> None:
+def test_replicate_run_gives_an_iterator_models_first_item_as_it_is_produced(token_model: Dict[str, Any]) -> None:
     from replicate import Replicate
 
     emulator, released = token_model["emulator"], token_model["released"]
     client = Replicate(bearer_token=TOKEN, base_url=emulator.base_url)
-    target: Any = f"test/tokens:{TOKENS_VERSION}"
-    if ref == "Version":
-        target = client.models.get("test/tokens").versions.get(TOKENS_VERSION)
-    items = iter(client.run(target, input={}))
+    version = client.models.get("test/tokens").versions.get(TOKENS_VERSION)
+    items = iter(client.run(version, input={}))
     assert next(items) == "first"
     released.set()
     assert list(items) == ["second"]
@@ -271,7 +266,10 @@ def test_async_replicate_run_gives_an_iterator_models_first_item_as_it_is_produc
     async def collect() -> List[str]:
         client = AsyncReplicate(bearer_token=TOKEN, base_url=emulator.base_url)
         received = []
-        async for item in await client.run(f"test/tokens:{TOKENS_VERSION}", input={}):
+        version = await client.models.versions.get(
+            model_owner="test", model_name="tokens", version_id=TOKENS_VERSION
+        )
+        async for item in await client.run(version, input={}):
             received.append(item)
             released.set()
         return received
@@ -287,6 +285,7 @@ def test_a_hold_the_caller_asks_for_is_kept(token_model: Dict[str, Any]) -> None
     client = Replicate(bearer_token=TOKEN, base_url=emulator.base_url)
     sent: List[httpx.Request] = []
     client._client.event_hooks["request"].append(sent.append)
-    assert list(client.run(f"test/tokens:{TOKENS_VERSION}", input={}, wait=5)) == ["first", "second"]
+    version = client.models.get("test/tokens").versions.get(TOKENS_VERSION)
+    assert list(client.run(version, input={}, wait=5)) == ["first", "second"]
     creates = [request for request in sent if request.method == "POST"]
     assert [request.headers.get("prefer") for request in creates] == ["wait=5"]
