@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, List, 
 
 import httpx
 
-from replicate._transport import async_sleep
+from replicate._transport import DeadlinePassed, async_sleep, deadline, time_left
 from replicate.exceptions import ModelError, ReplicateError, UnexpectedResponseError
 
 if TYPE_CHECKING:
@@ -83,6 +83,9 @@ class Poller:
         self.interval = client.poll_interval if client is not None else 0.5
         self.timeout = timeout
         self.deadline = None if timeout is None else time.monotonic() + timeout
+        outer = time_left()  # a wait inside another wait (a stream falling back to polling)
+        if outer is not None and timeout is None:
+            self.timeout, self.deadline = outer, time.monotonic() + outer
         self.on_progress = on_progress
         self._reported_logs: Optional[str] = None
         self._reported = False
@@ -168,9 +171,10 @@ def wait_for_terminal_status(
 ) -> None:
     """Poll `resource` every `client.poll_interval` seconds until its status is terminal."""
     poller = Poller(resource, timeout, on_progress)
-    while not poller.finished():
-        time.sleep(poller.delay())
-        _reload(resource, poller)
+    with deadline(poller.remaining()):
+        while not poller.finished():
+            time.sleep(poller.delay())
+            _reload(resource, poller)
 
 
 async def async_wait_for_terminal_status(
@@ -180,9 +184,10 @@ async def async_wait_for_terminal_status(
 ) -> None:
     """Poll `resource` until its status is terminal, without blocking the event loop."""
     poller = Poller(resource, timeout, on_progress)
-    while not poller.finished():
-        await async_sleep(poller.delay())
-        await _async_reload(resource, poller)
+    with deadline(poller.remaining()):
+        while not poller.finished():
+            await async_sleep(poller.delay())
+            await _async_reload(resource, poller)
 
 
 def follow_stream(
@@ -200,13 +205,19 @@ def follow_stream(
     if not has_stream(prediction):
         return wait_for_terminal_status(prediction, timeout, on_progress)
     poller = Poller(prediction, timeout, on_progress)
-    try:
-        for event in stream_prediction(prediction):
-            _note_event(prediction, event, poller)
-    except StreamingError:
-        pass  # the prediction failed; reading it below gives its error and logs
-    _reload(prediction, poller)
-    wait_for_terminal_status(prediction, poller.remaining(), on_progress)
+    with deadline(poller.remaining()):
+        events = stream_prediction(prediction)
+        try:
+            for event in events:
+                _note_event(prediction, event, poller)
+        except StreamingError:
+            pass  # the prediction failed; reading it below gives its error and logs
+        except DeadlinePassed:
+            poller.finished()  # TimeoutError, unless the last event made it terminal
+        finally:
+            events.close()  # type: ignore[attr-defined]  # a generator: closes the stream now
+        _reload(prediction, poller)
+        wait_for_terminal_status(prediction, poller.remaining(), on_progress)
 
 
 async def async_follow_stream(
@@ -220,13 +231,19 @@ async def async_follow_stream(
     if not has_stream(prediction):
         return await async_wait_for_terminal_status(prediction, timeout, on_progress)
     poller = Poller(prediction, timeout, on_progress)
-    try:
-        async for event in async_stream_prediction(prediction):
-            _note_event(prediction, event, poller)
-    except StreamingError:
-        pass
-    await _async_reload(prediction, poller)
-    await async_wait_for_terminal_status(prediction, poller.remaining(), on_progress)
+    with deadline(poller.remaining()):
+        events = async_stream_prediction(prediction)
+        try:
+            async for event in events:
+                _note_event(prediction, event, poller)
+        except StreamingError:
+            pass
+        except DeadlinePassed:
+            poller.finished()
+        finally:
+            await events.aclose()  # type: ignore[attr-defined]
+        await _async_reload(prediction, poller)
+        await async_wait_for_terminal_status(prediction, poller.remaining(), on_progress)
 
 
 def has_stream(prediction: Any) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import email.utils
 import json
 import logging
@@ -128,7 +130,7 @@ class RetryTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):
                 response.read()
             delay = attempts.delay_after_response(response)
             if delay is None:
-                return response
+                return _ending_by_deadline(response, request)
             response.close()
             sleep(delay)
 
@@ -148,7 +150,7 @@ class RetryTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):
                 await response.aread()
             delay = attempts.delay_after_response(response)
             if delay is None:
-                return response
+                return _ending_by_deadline(response, request)
             await response.aclose()
             await async_sleep(delay)
 
@@ -232,6 +234,9 @@ class _Attempts:
         elapsed = time.monotonic() - self.started
         if policy._max_retry_duration is not None and elapsed + delay > policy._max_retry_duration:
             return None
+        left = time_left()
+        if left is not None and delay >= left:  # a wait's deadline comes first
+            return None
         self.attempts_made += 1
         logger.debug(
             "retrying %s %s after %s in %.2fs (attempt %d of %d)",
@@ -299,6 +304,98 @@ class DeferredTLSContext(ssl.SSLContext):
 
     def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:
         return self.built().wrap_bio(*args, **kwargs)
+
+
+# --- deadlines --------------------------------------------------------------------------------
+
+_deadline: contextvars.ContextVar[Optional[float]] = contextvars.ContextVar("replicate_deadline", default=None)
+
+
+class DeadlinePassed(Exception):
+    """Internal: a wait's deadline passed while a request or a stream was under way."""
+
+
+@contextlib.contextmanager
+def deadline(timeout: Optional[float]) -> Iterator[None]:
+    """Bound every request made inside (its timeouts, its retries) by `timeout` seconds from now.
+
+    Used by the waits, so that `wait(timeout=)` ends on time whatever the server does. A
+    context variable, so it follows the call into the transport and stays within its thread
+    or task; nested deadlines keep the earlier one.
+    """
+    if timeout is None:
+        yield
+        return
+    ends = time.monotonic() + timeout
+    outer = _deadline.get()
+    token = _deadline.set(ends if outer is None else min(outer, ends))
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def time_left() -> Optional[float]:
+    """Seconds before the current deadline (0 once passed), or None without one."""
+    ends = _deadline.get()
+    return None if ends is None else max(0.0, ends - time.monotonic())
+
+
+def check_deadline() -> None:
+    """Raise DeadlinePassed once the current deadline has passed."""
+    if time_left() == 0.0:
+        raise DeadlinePassed()
+
+
+def timeout_within_deadline(timeout: httpx.Timeout) -> Optional[httpx.Timeout]:
+    """`timeout` with each phase cut to the time left, or None when there is no deadline."""
+    left = time_left()
+    if left is None:
+        return None
+    left = max(left, 0.001)  # 0 would mean "no timeout" to some backends
+
+    def cut(value: Optional[float]) -> float:
+        return left if value is None else min(value, left)
+
+    return httpx.Timeout(connect=cut(timeout.connect), read=cut(timeout.read), write=cut(timeout.write), pool=cut(timeout.pool))
+
+
+def _ending_by_deadline(response: httpx.Response, request: httpx.Request) -> httpx.Response:
+    """Under a wait's deadline, make the body stop with ReadTimeout once it passes: a server
+    that trickles bytes, or sends keep-alives, never trips the per-read timeout."""
+    ends = _deadline.get()
+    if ends is not None and not response.is_closed:
+        response.stream = _DeadlineStream(response.stream, ends, request)
+    return response
+
+
+class _DeadlineStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A response body that raises httpx.ReadTimeout when a chunk arrives after `ends`."""
+
+    def __init__(self, stream: Any, ends: float, request: httpx.Request) -> None:
+        self._stream = stream
+        self._ends = ends
+        self._request = request
+
+    def _check(self) -> None:
+        if time.monotonic() >= self._ends:
+            raise httpx.ReadTimeout("the wait's deadline passed while the body was arriving", request=self._request)
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._stream:
+            self._check()
+            yield chunk
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._stream:
+            self._check()
+            yield chunk
+
+    def close(self) -> None:
+        self._stream.close()
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
 
 
 POOL_CONNECTIONS = 25

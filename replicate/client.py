@@ -32,6 +32,7 @@ from replicate._transport import (
     Transport,
     clean_token,
     origin_of,
+    timeout_within_deadline,
     token_from_environment,
 )
 from replicate._version import __version__
@@ -254,15 +255,23 @@ class Client:
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """Send a request to the API and raise ReplicateError for an error answer."""
-        response = self._client.request(method, self._url(path), auth=self._auth, **kwargs)
+        response = self._client.request(method, self._url(path), auth=self._auth, **self._within_deadline(kwargs))
         raise_for_status(response)
         return response
 
     async def _async_request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """Send a request to the API and raise ReplicateError for an error answer."""
-        response = await self._async_client.request(method, self._url(path), auth=self._auth, **kwargs)
+        response = await self._async_client.request(
+            method, self._url(path), auth=self._auth, **self._within_deadline(kwargs)
+        )
         raise_for_status(response)
         return response
+
+    def _within_deadline(self, options: Dict[str, Any]) -> Dict[str, Any]:
+        """Request options whose timeout ends by the current wait's deadline, if any."""
+        timeout = options.get("timeout")
+        bounded = timeout_within_deadline(timeout if isinstance(timeout, httpx.Timeout) else self._timeout)
+        return options if bounded is None else {**options, "timeout": bounded}
 
     def _execute(self, operation: Operation[T]) -> T:
         """Run one API operation and return its parsed result."""

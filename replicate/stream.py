@@ -34,6 +34,7 @@ import httpx
 from pydantic import BaseModel, Field
 from typing_extensions import Unpack
 
+from replicate._transport import check_deadline, time_left, timeout_within_deadline
 from replicate.exceptions import ModelError, ReplicateError, UnexpectedResponseError
 from replicate.run import Target
 
@@ -344,7 +345,7 @@ def _stream_events(state: PredictionStream) -> Iterator[ServerSentEvent]:
     http = state.client._client
     while state.connecting():
         try:
-            with http.stream("GET", state.url, headers=state.headers()) as response:
+            with http.stream("GET", state.url, **state.request_options()) as response:
                 if response.status_code >= 400:
                     response.read()
                 if not state.connected(response):
@@ -354,6 +355,7 @@ def _stream_events(state: PredictionStream) -> Iterator[ServerSentEvent]:
                     if state.done:
                         state.raise_failure()
                         return
+                    check_deadline()  # keep-alive comments and trickles count against it too
             state.dropped(None)
         except httpx.TransportError as exc:
             state.dropped(exc)
@@ -366,7 +368,7 @@ async def _async_stream_events(state: PredictionStream) -> AsyncIterator[ServerS
     http = state.client._async_client
     while state.connecting():
         try:
-            async with http.stream("GET", state.url, headers=state.headers()) as response:
+            async with http.stream("GET", state.url, **state.request_options()) as response:
                 if response.status_code >= 400:
                     await response.aread()
                 if not state.connected(response):
@@ -377,6 +379,7 @@ async def _async_stream_events(state: PredictionStream) -> AsyncIterator[ServerS
                     if state.done:
                         state.raise_failure()
                         return
+                    check_deadline()
             state.dropped(None)
         except httpx.TransportError as exc:
             state.dropped(exc)
@@ -414,6 +417,7 @@ class PredictionStream:
 
     def connecting(self) -> bool:
         """Whether to open a connection now (False once it is time to poll instead)."""
+        check_deadline()
         if self.polling:
             return False
         if self.failures > MAX_RECONNECTS:
@@ -425,6 +429,14 @@ class PredictionStream:
         self.parser = SSEParser(self.parser.decoder)
         self.parser.decoder.discard_event()
         return True
+
+    def request_options(self) -> Dict[str, Any]:
+        """The stream request's headers, and its timeout when a wait's deadline bounds it."""
+        options: Dict[str, Any] = {"headers": self.headers()}
+        timeout = timeout_within_deadline(self.client._timeout)
+        if timeout is not None:
+            options["timeout"] = timeout
+        return options
 
     def headers(self) -> Dict[str, str]:
         """The stream request's headers; a reconnection names the last event it received."""
@@ -500,7 +512,9 @@ class PredictionStream:
             return 0.0
         retry = self.parser.decoder.reconnection_delay
         base = retry / 1000.0 if retry is not None else self.client.poll_interval
-        return min(_MAX_RECONNECT_DELAY, base * 2.0 ** max(0, self.failures - 1))
+        delay = min(_MAX_RECONNECT_DELAY, base * 2.0 ** max(0, self.failures - 1))
+        left = time_left()
+        return delay if left is None else min(delay, left)
 
     def remaining_events(self) -> List[ServerSentEvent]:
         """After polling to the end: the output not yet delivered, then `done` (or the failure)."""

@@ -582,3 +582,68 @@ def test_http2_without_h2_is_refused_at_construction_naming_the_extra(monkeypatc
     monkeypatch.setitem(sys.modules, "h2", None)  # as if it were not installed
     with pytest.raises(ImportError, match=r"httpx\[http2\]"):
         Client(api_token=TOKEN, http2=True)
+
+
+# --- 4. deadlines ---------------------------------------------------------------------------
+
+PROCESSING: Dict[str, Any] = {**PREDICTION, "status": "processing", "output": None}
+
+
+def _misbehaving_api(poll: str, stream: str, stop: threading.Event) -> Callable[..., None]:
+    """An API whose prediction never finishes, answering its polls and its stream as told."""
+
+    def send_slowly(conn: socket.socket, head: bytes, pieces: Callable[[], bytes]) -> None:
+        conn.sendall(head)
+        while not stop.wait(0.2):
+            conn.sendall(pieces())
+
+    def handle(conn: socket.socket, request_line: str, headers: Dict[str, str]) -> None:
+        behaviour = stream if request_line.startswith("GET /stream") else poll
+        body = json.dumps({**PROCESSING, "urls": {"stream": f"http://{headers['host']}/stream/p1"}}).encode()
+        if behaviour == "normal":
+            conn.sendall(http_response(200, body, extra="Connection: close\r\n"))
+        elif behaviour == "retry-after":
+            conn.sendall(http_response(503, b"{}", extra="Retry-After: 30\r\nConnection: close\r\n"))
+        elif behaviour == "silent":
+            stop.wait(30)
+        elif behaviour == "trickle":
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+            if request_line.startswith("GET /stream"):
+                head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\nevent: output\r\ndata: "
+            send_slowly(conn, head, lambda: b"x")
+        elif behaviour == "keepalive":
+            send_slowly(conn, b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n", lambda: b": ping\n\n")
+
+    handle.raw = True  # type: ignore[attr-defined]
+    return handle
+
+
+DEADLINE_CASES = [
+    ("poll", "normal", "normal"),
+    ("poll", "silent", "normal"),
+    ("poll", "trickle", "normal"),
+    ("poll", "retry-after", "normal"),
+    ("stream", "normal", "keepalive"),
+    ("stream", "normal", "silent"),
+    ("stream", "normal", "trickle"),
+    ("stream", "silent", "silent"),
+]
+
+
+@modes
+@pytest.mark.parametrize("strategy, poll, stream", DEADLINE_CASES)
+def test_wait_timeout_ends_on_time_whatever_the_server_does(mode: str, strategy: str, poll: str, stream: str) -> None:
+    stop = threading.Event()
+    with LoopbackServer(_misbehaving_api(poll, stream, stop)) as server:
+        client = Client(api_token=TOKEN, base_url=server.url, poll_interval=0.1)
+        data = {**PROCESSING, "urls": {"stream": f"{server.url}/stream/p1", "get": f"{server.url}/v1/predictions/p1"}}
+        prediction = Prediction.model_validate(data, context={"client": client})
+        try:
+            with bounded(1.0 + 1.5), pytest.raises(TimeoutError, match="still processing"):
+                run_mode(
+                    mode,
+                    lambda: prediction.wait(timeout=1.0, strategy=strategy),  # type: ignore[arg-type]
+                    lambda: prediction.async_wait(timeout=1.0, strategy=strategy),  # type: ignore[arg-type]
+                )
+        finally:
+            stop.set()
