@@ -272,7 +272,9 @@ class FileOutput(httpx.SyncByteStream, httpx.AsyncByteStream):
     is at position 0, so `PIL.Image.open(output)` and `shutil.copyfileobj(output, f)` work on
     it; once a reader has moved the position, `output.seek(0)` first (or use `save`). They
     read straight from the download, keeping the file's first MiB (format sniffers seek back
-    to 0); a seek elsewhere downloads from there with a Range request.
+    to 0); a seek elsewhere downloads from there with a Range request. A library that calls
+    `read()` for the rest of a file after a seek (zipfile) needs `save(path)` or
+    `io.BytesIO(output.read())` instead.
 
     Copies share the client; pickles hold only the URL, and an unpickled output downloads
     with `replicate.default_client`.

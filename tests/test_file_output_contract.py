@@ -373,3 +373,18 @@ class IgnoresRanges(Host):
         self.requests.append(request)
         headers = {"content-length": str(len(self.data))}
         return httpx.Response(200, headers=headers, stream=Chunks([self.data]))
+
+
+def test_zipfile_reads_an_archive_through_save_as_documented(tmp_path: Path) -> None:
+    import zipfile
+
+    member = numpy.random.default_rng(1).bytes(200_000)  # incompressible: the archive is > 64 KiB
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as writer:
+        writer.writestr("weights.bin", member)
+    output = FileOutput("https://replicate.delivery/a/out.zip", Host(archive.getvalue()).client())
+
+    with zipfile.ZipFile(output.save(tmp_path / "out.zip")) as reader:
+        assert reader.read("weights.bin") == member
+    with zipfile.ZipFile(io.BytesIO(output.read())) as reader:
+        assert reader.read("weights.bin") == member
