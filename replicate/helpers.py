@@ -10,6 +10,7 @@ import logging
 import math
 import mimetypes
 import os
+import types
 import urllib.parse
 from pathlib import Path
 from typing import (
@@ -140,6 +141,10 @@ def _files_in(obj: Any, where: str) -> Iterator[Tuple[Any, List[Tuple[str, Any]]
             file.close()
 
 
+# What v0 sends as a JSON array: sets and generators too, in their iteration order.
+_SEQUENCES = (list, tuple, set, frozenset, types.GeneratorType)
+
+
 def _collect_files(obj: Any, where: str, opened: List[Any]) -> Tuple[Any, List[Tuple[str, Any]]]:
     """Copy `obj` with files replaced by slots; return the copy and the (place, file) list."""
     files: List[Tuple[str, Any]] = []
@@ -156,7 +161,7 @@ def _collect_files(obj: Any, where: str, opened: List[Any]) -> Tuple[Any, List[T
                 if not isinstance(key, str):
                     raise TypeError(f"{place}: keys must be strings, got {key!r}")
             return {key: walk(item, f"{place}[{key!r}]") for key, item in value.items()}
-        if isinstance(value, (list, tuple)):
+        if isinstance(value, _SEQUENCES):
             return [walk(item, f"{place}[{index}]") for index, item in enumerate(value)]
         if isinstance(value, FileOutput):
             return value.url  # one model's output as another's input: no download, no upload

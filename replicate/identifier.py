@@ -8,11 +8,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Tuple
 if TYPE_CHECKING:
     from replicate.version import Version
 
-ACCEPTED_REF_FORMS = (
-    "'owner/name', 'owner/name:version', a 64-character version id, "
-    "a Model, a Version or a ModelVersionIdentifier"
-)
-
 # Matched with fullmatch: `$` would also accept a trailing newline.
 _REF_PATTERN = re.compile(r"(?P<owner>[^/:\s]+)/(?P<name>[^/:\s]+)(?::(?P<version>[^/:\s]+))?")
 _VERSION_ID_PATTERN = re.compile(r"[0-9a-f]{64}")
@@ -31,7 +26,7 @@ class ModelVersionIdentifier(NamedTuple):
         match = _REF_PATTERN.fullmatch(ref) if isinstance(ref, str) else None
         if not match:
             raise ValueError(
-                f"Invalid reference to model version: {ref!r}. Expected format: owner/name:version"
+                f"Invalid reference to model version: {ref}. Expected format: owner/name:version"
             )
         return cls(match.group("owner"), match.group("name"), match.group("version"))
 
@@ -46,7 +41,8 @@ def resolve_ref(
 ) -> Tuple[Optional[Version], Optional[str], Optional[str], Optional[str]]:
     """Resolve a model reference to (version, owner, name, version_id).
 
-    Raises ValueError, naming the reference and the accepted forms, for anything else.
+    Raises ValueError with v0's message, naming the reference and the expected format, for
+    anything else.
     """
     from replicate.model import Model
     from replicate.version import Version
@@ -64,4 +60,8 @@ def resolve_ref(
         # `.` and `..` would be collapsed out of the URL and post to another endpoint.
         if match and not {match.group("owner"), match.group("name")} & {".", ".."}:
             return None, match.group("owner"), match.group("name"), match.group("version")
-    raise ValueError(f"Invalid model reference {ref!r}: expected {ACCEPTED_REF_FORMS}")
+        raise ValueError(f"Invalid reference to model version: {ref}. Expected format: owner/name:version")
+    # v0's messages, word for word.
+    raise ValueError(
+        f"Invalid argument: {ref}. Expected model, version, or reference in the format owner/name or owner/name:version"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import warnings
 from dataclasses import dataclass
 from typing import (
     TYPE_CHECKING,
@@ -446,11 +447,18 @@ _BODY_PARAMS = ("webhook", "webhook_completed", "webhook_events_filter", "stream
 _CREATE_PARAMS = frozenset([*_BODY_PARAMS, "wait", "file_encoding_strategy", "cancel_after"])
 
 
-def check_create_params(params: Mapping[str, Any], allowed: frozenset[str] = _CREATE_PARAMS) -> None:
-    """Reject unknown keyword arguments by name, rather than dropping them silently."""
+def check_create_params(
+    params: Mapping[str, Any], allowed: frozenset[str] = _CREATE_PARAMS, what: str = "a prediction"
+) -> None:
+    """Check the options of a create; unknown keyword arguments are ignored as v0 ignores them,
+    with a UserWarning naming them (v0 dropped them silently)."""
     unknown = sorted(set(params) - allowed)
     if unknown:
-        raise TypeError(f"unexpected keyword argument(s) for creating a prediction: {', '.join(unknown)}")
+        warnings.warn(
+            f"ignoring unknown keyword argument(s) for creating {what}: {', '.join(unknown)}",
+            UserWarning,
+            stacklevel=4,
+        )
     strategy = params.get("file_encoding_strategy")
     if strategy is not None and strategy not in ("url", "base64"):
         raise ValueError(f"file_encoding_strategy must be 'url' or 'base64', got {strategy!r}")

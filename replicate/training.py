@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
+from pydantic import model_validator
 from typing_extensions import NotRequired, TypedDict, Unpack
 
 from replicate._polling import async_wait_for_terminal_status, wait_for_terminal_status
 from replicate.helpers import FileEncodingStrategy, async_encode_json, encode_json
+from replicate.identifier import ModelVersionIdentifier
 from replicate.pagination import Cursor, Page, list_path, parse_page
 from replicate.prediction import PredictionStatus, WebhookEvent, check_create_params
 from replicate.resource import Namespace, Operation, Resource, parse_resource, path_segment
@@ -58,6 +61,17 @@ class Training(Resource):
 
     urls: Optional[Dict[str, str]] = None
     """URLs for the training: `get` and `cancel`."""
+
+    @model_validator(mode="after")
+    def _destination_from_output(self) -> Training:
+        # The API may leave `destination` out; a finished training names it in its output
+        # version, `owner/name:id`, which v0 reads it from.
+        version = self.output.get("version") if isinstance(self.output, dict) else None
+        if not self.destination and isinstance(version, str):
+            match = _DESTINATION_PATTERN.fullmatch(version)
+            if match:
+                self.destination = match.group(1)
+        return self
 
     def reload(self) -> None:
         """Load this training from the server."""
@@ -157,12 +171,13 @@ class Trainings(Namespace):
     ) -> Training:
         """Create a training of a model version; its result goes to `destination`.
 
-        Accepts ``create("owner/name:version", input, destination=...)`` (v0),
-        ``create(model=, version=, input=, destination=...)`` and the newer SDK's
-        ``model_owner=, model_name=, version_id=``.
+        Takes v0's forms: ``create(version="owner/name:version", input=, destination=)``,
+        ``create("owner/name:version", input, destination, webhook, webhook_completed,
+        webhook_events_filter)`` and ``create(model=, version=, input=, destination=)``, and
+        the newer SDK's ``model_owner=, model_name=, version_id=``.
         """
-        path, body_params = training_target(args, model, version, input, params)
-        encoded = encode_json(input_of(args, input), self._client, params.get("file_encoding_strategy"), argument="input")
+        path, input, body_params = training_target(args, model, version, input, params)
+        encoded = encode_json(input, self._client, params.get("file_encoding_strategy"), argument="input")
         return self._client._execute(self._create(path, encoded, body_params))
 
     async def async_create(
@@ -172,8 +187,9 @@ class Trainings(Namespace):
         input: Optional[Dict[str, Any]] = None,
         **params: Unpack[Trainings.CreateTrainingParams],
     ) -> Training:
-        """Create a training of a model version; takes `create`'s keyword forms."""
-        path, body_params = training_target((), model, version, input, params)
+        """Create a training of a model version: v0's positional ``(model, version, input)``,
+        or `create`'s keyword forms."""
+        path, input, body_params = training_target((), model, version, input, params)
         encoded = await async_encode_json(
             input, self._client, params.get("file_encoding_strategy"), argument="input"
         )
@@ -200,9 +216,9 @@ class Trainings(Namespace):
         return Operation("POST", path, parse_resource(Training, self._client), json=body)
 
 
-def input_of(args: Tuple[Any, ...], input: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
-    """The input of a `create` call: v0's second positional argument, else `input=`."""
-    return args[1] if len(args) == 2 and input is None else input
+# v0's positional `create(ref, input, destination, webhook, webhook_completed, webhook_events_filter)`.
+_POSITIONAL_PARAMS = ("destination", "webhook", "webhook_completed", "webhook_events_filter")
+_DESTINATION_PATTERN = re.compile(r"([^/:\s]+/[^/:\s]+):[^/:\s]+")
 
 
 def training_target(
@@ -211,48 +227,69 @@ def training_target(
     version: Any,
     input: Optional[Dict[str, Any]],
     params: Mapping[str, Any],
-) -> Tuple[str, Dict[str, Any]]:
-    """The trainings endpoint of a `create` call, and the parameters that go in its body."""
-    if len(args) > 2:
+) -> Tuple[str, Optional[Dict[str, Any]], Dict[str, Any]]:
+    """The endpoint, input and body parameters of a `create` call, read as v0 reads them."""
+    if len(args) > 2 + len(_POSITIONAL_PARAMS):
         raise TypeError(
-            f"create() takes at most 2 positional arguments ('owner/name:version', input), got {len(args)}"
+            "create() takes at most 6 positional arguments ('owner/name:version', input, destination, "
+            f"webhook, webhook_completed, webhook_events_filter), got {len(args)}"
         )
-    if args and (model is not None or version is not None):
-        raise TypeError("give the model version either positionally or as model=/version=, not both")
-    check_create_params(params, _TRAINING_PARAMS)
     body_params = {key: value for key, value in params.items() if key not in _TARGET_PARAMS}
-    body_params["destination"] = destination_name(params.get("destination"))
+    path: Optional[str] = None
     if args:
-        model, version = _split_shorthand(args[0])
+        # As in v0, the positional form wins over model=/version=.
+        if args[0]:
+            path = _trainings_path(*_shorthand(args[0]))
+        if len(args) > 1:
+            input = args[1]
+        body_params.update(zip(_POSITIONAL_PARAMS, args[2:]))
+    elif model and version:
+        path = _trainings_path(_model_of(model), version)
+    elif model is None and isinstance(version, str):
+        path = _trainings_path(*_shorthand(version))
     elif params.get("model_owner") or params.get("model_name") or params.get("version_id"):
-        model = (params.get("model_owner"), params.get("model_name"))
-        version = params.get("version_id")
-    elif model is not None and version is None and isinstance(model, str) and ":" in model:
-        model, version = _split_shorthand(model)
-    if isinstance(version, Version):
-        version = version.id
-    if model is None or version is None:
-        raise ValueError(
-            "a model version is required: 'owner/name:version', model= and version=, "
-            "or model_owner=, model_name= and version_id="
-        )
-    owner, name = model_owner_and_name(model)
-    path = f"/v1/models/{owner}/{name}/versions/{path_segment('version', version)}/trainings"
-    return path, body_params
+        owner_and_name = (params.get("model_owner"), params.get("model_name"))
+        path = _trainings_path(owner_and_name, params.get("version_id"))
+    if not path:
+        raise ValueError("model and version or shorthand version must be specified")
+    check_create_params(body_params, _TRAINING_PARAMS, "a training")
+    body_params["destination"] = destination_name(body_params.get("destination"))
+    return path, input, body_params
 
 
-def _split_shorthand(ref: Any) -> Tuple[Tuple[str, str], str]:
-    if not isinstance(ref, str) or ref.count(":") != 1 or ref.count("/") != 1:
-        raise ValueError(f"expected a model version as 'owner/name:version', got {ref!r}")
-    model, version = ref.split(":")
-    owner, name = model.split("/")
+def _shorthand(ref: Any) -> Tuple[Tuple[str, str], Optional[str]]:
+    """(owner, name) and version of v0's `owner/name:version` shorthand."""
+    if not isinstance(ref, str):
+        raise ValueError(f"Invalid reference to model version: {ref}. Expected format: owner/name:version")
+    owner, name, version = ModelVersionIdentifier.parse(ref)
+    if not version:
+        # v0 sent `.../versions/None/trainings` here, which the API answers 404.
+        raise ValueError(f"Invalid reference to model version: {ref}. Expected format: owner/name:version")
     return (owner, name), version
+
+
+def _model_of(model: Any) -> Tuple[str, str]:
+    """(owner, name) of a `model=` argument, with v0's errors."""
+    if isinstance(model, str):
+        owner, name, _ = ModelVersionIdentifier.parse(model)
+        return owner, name
+    from replicate.model import Model
+
+    if isinstance(model, (tuple, Model)):
+        return model_owner_and_name(model)
+    raise ValueError("model must be a Model, a tuple of (owner, name), or a string in the format 'owner/name'")
+
+
+def _trainings_path(model: Any, version: Any) -> str:
+    owner, name = model_owner_and_name(model)
+    version_id = version.id if isinstance(version, Version) else version
+    return f"/v1/models/{owner}/{name}/versions/{path_segment('version', version_id)}/trainings"
 
 
 def destination_name(destination: Any) -> str:
     """The `destination` body field: a string as given (v0 sends it unchecked), or `owner/name`."""
     if destination is None:
-        raise ValueError("destination is required: the 'owner/name' of the model that receives the new version")
+        raise ValueError("A destination must be provided as a positional or keyword argument.")
     if isinstance(destination, str):
         return destination
     owner, name = model_owner_and_name(destination)

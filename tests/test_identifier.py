@@ -49,7 +49,7 @@ def test_resolve_ref() -> None:
     assert resolve_ref(ModelVersionIdentifier("a", "b", "v")) == (None, "a", "b", "v")
     assert resolve_ref(VERSION_ID) == (None, None, None, VERSION_ID)
     assert resolve_ref("a/b:v") == (None, "a", "b", "v")
-    with pytest.raises(ValueError, match="Invalid model reference"):
+    with pytest.raises(ValueError, match="Invalid reference to model version"):
         resolve_ref("nonsense")
-    with pytest.raises(ValueError, match="Invalid model reference"):
+    with pytest.raises(ValueError, match="Invalid reference to model version"):
         resolve_ref(VERSION_ID + "\n")

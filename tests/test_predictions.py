@@ -219,7 +219,6 @@ async def test_create_needs_exactly_one_target(mode: str, kwargs: dict, message:
         ({"webhook_events_filter": "completed"}, ValueError, "webhook_events_filter"),
         ({"webhook_events_filter": ["finished"]}, ValueError, "webhook_events_filter"),
         ({"file_encoding_strategy": "carrier-pigeon"}, ValueError, "file_encoding_strategy"),
-        ({"colour": "red"}, TypeError, "colour"),
     ],
 )
 async def test_create_rejects_bad_options_before_sending(

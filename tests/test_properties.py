@@ -70,7 +70,7 @@ def test_any_reference_resolves_or_raises_a_value_error_naming_it(ref: Any) -> N
     try:
         resolved = resolve_ref(ref)
     except ValueError as exc:
-        assert repr(ref) in str(exc)
+        assert str(exc).startswith((f"Invalid reference to model version: {ref}. ", f"Invalid argument: {ref}. "))
     else:
         assert isinstance(ref, str)
         _, owner, name, version = resolved
@@ -88,7 +88,7 @@ def test_any_identifier_parses_or_raises_a_value_error_naming_it(ref: Any) -> No
     try:
         parsed = ModelVersionIdentifier.parse(ref)
     except ValueError as exc:
-        assert repr(ref) in str(exc)
+        assert f"Invalid reference to model version: {ref}. Expected format: owner/name:version" == str(exc)
     else:
         assert resolve_ref(ref) == (None, *parsed)
 
@@ -239,8 +239,6 @@ steps = st.one_of(
 )
 BAD_LEAVES: List[Tuple[Callable[[], Any], type]] = [
     (object, TypeError),
-    (set, TypeError),
-    (lambda: {1, 2}, TypeError),
     (lambda: float("nan"), ValueError),
     (lambda: float("inf"), ValueError),
     (lambda: float("-inf"), ValueError),

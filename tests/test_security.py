@@ -290,7 +290,7 @@ def test_any_id_stays_inside_its_own_segment(
 def test_run_with_a_dot_segment_ref_sends_nothing(mode: str, ref: str) -> None:
     recorder = Recorder()
     client = recorder.client()
-    with pytest.raises(ValueError, match="Invalid model reference"):
+    with pytest.raises(ValueError, match="Invalid reference to model version"):
         if mode == "sync":
             client.run(ref, input={})
         else:

@@ -398,7 +398,7 @@ def test_run_rejects_what_is_not_a_model_reference() -> None:
     # The seeds' placeholders "model:version" and "model1" name no owner.
     client = Replicate(bearer_token=TOKEN, transport=MockAPI().transport())
     for ref in ("model:version", "model1"):
-        with pytest.raises(ValueError, match="Invalid model reference"):
+        with pytest.raises(ValueError, match="Invalid reference to model version"):
             client.run(ref, input={})
 
 

@@ -37,7 +37,7 @@ BODY = {"input": INPUT, "destination": "alice/my-sdxl"}
     [
         ((), {"model": "stability-ai/sdxl", "version": VERSION_ID, "input": INPUT}),
         ((), {"model": ("stability-ai", "sdxl"), "version": Version.model_validate(VERSION), "input": INPUT}),
-        ((), {"model": f"stability-ai/sdxl:{VERSION_ID}", "input": INPUT}),
+        ((), {"version": f"stability-ai/sdxl:{VERSION_ID}", "input": INPUT}),  # v0's README form
         ((), {"model_owner": "stability-ai", "model_name": "sdxl", "version_id": VERSION_ID, "input": INPUT}),
     ],
 )
@@ -60,6 +60,44 @@ def test_sync_create_with_v0s_positional_shorthand() -> None:
     fake, client = api((201, TRAINING))
     client.trainings.create(f"stability-ai/sdxl:{VERSION_ID}", INPUT, destination="alice/my-sdxl")
     assert_request(fake.request, "POST", TRAININGS_PATH, json_body=BODY)
+
+
+def test_sync_create_fully_positional_as_v0() -> None:
+    fake, client = api((201, TRAINING))
+    client.trainings.create(
+        f"stability-ai/sdxl:{VERSION_ID}", INPUT, "alice/my-sdxl", "https://example.com/hook",
+        "https://example.com/done", ["completed"],
+    )
+    assert_request(
+        fake.request,
+        "POST",
+        TRAININGS_PATH,
+        json_body={
+            **BODY,
+            "webhook": "https://example.com/hook",
+            "webhook_completed": "https://example.com/done",
+            "webhook_events_filter": ["completed"],
+        },
+    )
+
+
+def test_the_positional_form_wins_over_model_and_version_as_in_v0() -> None:
+    fake, client = api((201, TRAINING))
+    client.trainings.create(f"stability-ai/sdxl:{VERSION_ID}", INPUT, "alice/my-sdxl", model="c/d", version="x")
+    assert_request(fake.request, "POST", TRAININGS_PATH, json_body=BODY)
+
+
+@both_modes
+async def test_destination_comes_from_the_output_version_when_the_api_leaves_it_out(mode: str) -> None:
+    finished = {**TRAINING, "status": "succeeded", "output": {"version": f"alice/my-sdxl:{VERSION_ID}", "weights": "w"}}
+    del finished["destination"]
+    _, client = api((201, finished), (200, finished))
+    training = await call(mode, client.trainings, "create", model="stability-ai/sdxl", version=VERSION_ID,
+                          input=INPUT, destination="alice/my-sdxl")
+    assert training.destination == "alice/my-sdxl"
+    assert (await call(mode, client.trainings, "get", finished["id"])).destination == "alice/my-sdxl"
+    started = Training.model_validate({k: v for k, v in TRAINING.items() if k != "destination"})
+    assert started.destination is None
 
 
 @both_modes
@@ -107,35 +145,75 @@ async def test_create_sends_a_string_destination_as_given(mode: str) -> None:
 @pytest.mark.parametrize(
     "kwargs, error, message",
     [
-        ({"input": INPUT, "destination": "a/b"}, ValueError, "model version is required"),
-        ({"model": "stability-ai/sdxl", "input": INPUT, "destination": "a/b"}, ValueError, "model version"),
-        ({"model": "stability-ai/sdxl", "version": VERSION_ID, "input": INPUT}, ValueError, "destination"),
-        ({"model": "sdxl", "version": VERSION_ID, "destination": "a/b"}, ValueError, "model"),
+        ({"input": INPUT, "destination": "a/b"}, ValueError, "model and version or shorthand version must be specified"),
         (
-            {"model": "a/b", "version": VERSION_ID, "destination": "a/b", "webhook_events_filter": ["x"]},
+            {"model": "stability-ai/sdxl", "input": INPUT, "destination": "a/b"},
             ValueError,
-            "webhook_events_filter",
+            "model and version or shorthand version must be specified",
         ),
-        ({"model": "a/b", "version": VERSION_ID, "destination": "a/b", "stream": True}, TypeError, "stream"),
+        (
+            {"model": f"stability-ai/sdxl:{VERSION_ID}", "input": INPUT, "destination": "a/b"},
+            ValueError,
+            "model and version or shorthand version must be specified",
+        ),
+        (
+            {"model": "stability-ai/sdxl", "version": VERSION_ID, "input": INPUT},
+            ValueError,
+            "A destination must be provided as a positional or keyword argument.",
+        ),
+        (
+            {"model": "sdxl", "version": VERSION_ID, "destination": "a/b"},
+            ValueError,
+            "Invalid reference to model version: sdxl. Expected format: owner/name:version",
+        ),
+        (
+            {"model": 42, "version": VERSION_ID, "destination": "a/b"},
+            ValueError,
+            "model must be a Model, a tuple of (owner, name), or a string in the format 'owner/name'",
+        ),
+        (
+            {"version": "sdxl", "destination": "a/b"},
+            ValueError,
+            "Invalid reference to model version: sdxl. Expected format: owner/name:version",
+        ),
     ],
 )
-async def test_create_rejects_bad_arguments_before_sending(
+async def test_create_rejects_bad_arguments_with_v0s_messages(
     mode: str, kwargs: dict, error: type, message: str
 ) -> None:
     fake, client = api()
-    with pytest.raises(error, match=message):
+    with pytest.raises(error) as caught:
         await call(mode, client.trainings, "create", **kwargs)
+    assert type(caught.value) is error and str(caught.value) == message
     assert fake.requests == []
+
+
+@both_modes
+async def test_create_rejects_an_unknown_webhook_event(mode: str) -> None:
+    fake, client = api()
+    with pytest.raises(ValueError, match="webhook_events_filter"):
+        await call(mode, client.trainings, "create", model="a/b", version=VERSION_ID, destination="a/b",
+                   webhook_events_filter=["x"])
+    assert fake.requests == []
+
+
+@both_modes
+async def test_unknown_keywords_are_ignored_with_a_warning_as_v0_ignores_them(mode: str) -> None:
+    fake, client = api((201, TRAINING))
+    with pytest.warns(UserWarning, match="ignoring unknown keyword argument.*creating a training: stream"):
+        await call(mode, client.trainings, "create", model="stability-ai/sdxl", version=VERSION_ID, input=INPUT,
+                   destination="alice/my-sdxl", stream=True)
+    assert_request(fake.request, "POST", TRAININGS_PATH, json_body=BODY)
 
 
 def test_sync_create_rejects_malformed_positional_forms() -> None:
     fake, client = api()
-    with pytest.raises(ValueError, match="owner/name:version"):
+    with pytest.raises(ValueError, match=r"^Invalid reference to model version: stability-ai/sdxl\. Expected"):
         client.trainings.create("stability-ai/sdxl", INPUT, destination="a/b")
-    with pytest.raises(TypeError, match="at most 2 positional"):
-        client.trainings.create("stability-ai/sdxl", VERSION_ID, INPUT, destination="a/b")
-    with pytest.raises(TypeError, match="not both"):
-        client.trainings.create(f"a/b:{VERSION_ID}", model="a/b", destination="a/b")
+    with pytest.raises(ValueError, match=r"^model and version or shorthand version must be specified$"):
+        client.trainings.create("", INPUT, destination="a/b")
+    with pytest.raises(TypeError, match="at most 6 positional"):
+        client.trainings.create(f"a/b:{VERSION_ID}", INPUT, "a/b", None, None, None, "extra")
     assert fake.requests == []
 
 
@@ -199,7 +277,7 @@ async def test_wait_raises_timeout_error(mode: str) -> None:
 @both_modes
 async def test_a_missing_destination_is_reported_before_any_upload(mode: str) -> None:
     fake, client = api()
-    with pytest.raises(ValueError, match="destination is required"):
+    with pytest.raises(ValueError, match="A destination must be provided"):
         await call(
             mode, client.trainings, "create", model="a/b", version=VERSION_ID, input={"data": io.BytesIO(b"x")}
         )
