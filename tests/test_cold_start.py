@@ -134,6 +134,30 @@ def test_a_model_is_built_when_it_first_parses_an_answer(emulator: Emulator) -> 
     assert report == [False, True, "hello-world"]
 
 
+def test_a_deferred_model_builds_safely_from_many_threads_at_once() -> None:
+    code = """
+        import json, threading
+        from replicate.prediction import Prediction
+        body = json.dumps({"id": "p", "version": "v", "status": "succeeded", "output": "done", "urls": {"get": "u"}})
+        start, results = threading.Barrier(32), []
+
+        def parse():
+            start.wait()
+            try:
+                results.append(Prediction.model_validate_json(body).output)
+            except Exception as exc:
+                results.append(repr(exc))
+
+        threads = [threading.Thread(target=parse) for _ in range(32)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        print(json.dumps(sorted(set(results))))
+        """
+    assert run_python(code, {}) == ["done"]
+
+
 # --- the TLS context, made on the first TLS connection ---------------------------------------
 
 # A self-signed certificate for 127.0.0.1, shared with the security tests.
