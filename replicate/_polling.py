@@ -10,7 +10,17 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, List, Optional, Protocol
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    AsyncIterator,
+    Callable,
+    Dict,
+    Iterator,
+    List,
+    Optional,
+    Protocol,
+)
 
 import httpx
 
@@ -152,10 +162,9 @@ class Poller:
         output = self.resource.output
         if output is None:
             return []
-        if not isinstance(output, list):
-            output = [output]
-        items = output[self._output_seen :]
-        self._output_seen = len(output)
+        outputs: List[Any] = output if isinstance(output, list) else [output]  # pyright: ignore[reportUnknownVariableType]
+        items = outputs[self._output_seen :]
+        self._output_seen = len(outputs)
         return items
 
     def raise_if_failed(self) -> None:
@@ -248,7 +257,7 @@ async def async_follow_stream(
 
 def has_stream(prediction: Any) -> bool:
     """Whether the prediction offers an event stream (`urls.stream`)."""
-    urls = getattr(prediction, "urls", None) or {}
+    urls: Dict[str, Any] = getattr(prediction, "urls", None) or {}
     return isinstance(urls.get("stream"), str) and bool(urls.get("stream"))
 
 

@@ -9,7 +9,7 @@ Everything else is the same code as `Client`.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Dict, Optional, Union
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Dict, Optional, Type, Union
 
 import httpx
 
@@ -320,7 +320,7 @@ class AsyncView:
 def async_view(value: Any) -> Any:
     """Wrap namespaces and endpoints (which have `async_` twins, or hold namespaces that do);
     return anything else as it is."""
-    cls = type(value)
+    cls: Type[Any] = type(value)  # pyright: ignore[reportUnknownVariableType]
     has_twins = _HAS_ASYNC_TWINS.get(cls)
     if has_twins is None:
         from replicate.resource import Namespace

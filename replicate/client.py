@@ -226,7 +226,7 @@ class Client:
             max_keepalive_connections=None if keepalive is None else -(-keepalive // count),
             keepalive_expiry=limits.keepalive_expiry,
         )
-        pool_options = {**options, "limits": per_pool}
+        pool_options: Dict[str, Any] = {**options, "limits": per_pool}
         if count > 1:
             # One TLS context for all the pools: each would load the CA bundle again (~0.8 MB).
             cert = pool_options.pop("cert", None)

@@ -244,8 +244,8 @@ def deployment_owner_and_name(deployment: Any) -> Tuple[str, str]:
     """(owner, name) from a Deployment, an (owner, name) tuple or an 'owner/name' string."""
     if isinstance(deployment, Deployment):
         owner, name = deployment.owner, deployment.name
-    elif isinstance(deployment, tuple) and len(deployment) == 2:
-        owner, name = deployment
+    elif isinstance(deployment, tuple) and len(deployment) == 2:  # pyright: ignore[reportUnknownArgumentType]
+        owner, name = deployment  # pyright: ignore[reportUnknownVariableType]
     elif isinstance(deployment, str) and deployment.count("/") == 1:
         owner, name = deployment.split("/")
     else:

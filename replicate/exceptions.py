@@ -22,7 +22,7 @@ Network failures that outlast the retries surface as httpx's own exceptions
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Dict, Optional, Type
+from typing import TYPE_CHECKING, Any, Dict, Optional, Type, cast
 
 if TYPE_CHECKING:
     import httpx
@@ -255,7 +255,7 @@ def _problem_details(response: httpx.Response) -> Dict[str, Any]:
         except ValueError:
             data = None
         if isinstance(data, dict):
-            return data
+            return cast("Dict[str, Any]", data)
     return {"detail": describe_body(response.status_code, response.reason_phrase, body)}
 
 

@@ -7,7 +7,7 @@ import io
 import json
 import os
 import pathlib
-from typing import Any, BinaryIO, Dict, Iterator, List, Mapping, Optional, Union
+from typing import Any, BinaryIO, Dict, Generator, List, Mapping, Optional, Union, cast
 
 import httpx
 from typing_extensions import NotRequired, TypedDict, Unpack
@@ -185,7 +185,7 @@ _CREATE_FILE_PARAMS = frozenset(["filename", "content_type", "metadata", "conten
 
 
 @contextlib.contextmanager
-def _opened(file: Any, params: Mapping[str, Any]) -> Iterator[Any]:
+def _opened(file: Any, params: Mapping[str, Any]) -> Generator[Any, None, None]:
     """Yield (binary handle, options) for an upload, opening paths and closing what it opened."""
     unknown = sorted(set(params) - _CREATE_FILE_PARAMS)
     if unknown:
@@ -203,7 +203,7 @@ def _opened(file: Any, params: Mapping[str, Any]) -> Iterator[Any]:
             except OSError as exc:
                 raise type(exc)(exc.errno, f"file: cannot read {str(path)!r}: {exc.strerror}") from exc
         elif isinstance(file, (bytes, bytearray, memoryview)):
-            handle = io.BytesIO(bytes(file))
+            handle = io.BytesIO(bytes(cast("Union[bytes, bytearray, memoryview[int]]", file)))
         elif isinstance(file, io.IOBase) or hasattr(file, "read"):
             handle = file
         else:

@@ -9,6 +9,7 @@ from typing import (
     AsyncIterator,
     Awaitable,
     Callable,
+    ClassVar,
     Generator,
     Generic,
     Iterator,
@@ -38,7 +39,7 @@ class Page(BaseModel, Generic[T]):
     Iterating, indexing and len() act on this page's results only.
     """
 
-    model_config = ConfigDict(extra="allow", defer_build=True)  # built when first used
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="allow", defer_build=True)  # built when first used
 
     previous: Optional[str] = None
     """A cursor (a full URL) for the previous page, if any."""

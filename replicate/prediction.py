@@ -12,6 +12,7 @@ from typing import (
     AsyncIterator,
     Callable,
     Dict,
+    Iterable,
     Iterator,
     List,
     Literal,
@@ -19,6 +20,7 @@ from typing import (
     Optional,
     Tuple,
     Union,
+    cast,
 )
 
 import httpx
@@ -465,7 +467,7 @@ def check_create_params(
     events = params.get("webhook_events_filter")
     if events is not None and (
         not isinstance(events, (list, tuple, set, frozenset))
-        or not all(event in WEBHOOK_EVENTS for event in events)
+        or not all(event in WEBHOOK_EVENTS for event in cast("Iterable[Any]", events))
     ):
         raise ValueError(
             f"webhook_events_filter must be a list drawn from {sorted(WEBHOOK_EVENTS)}, got {events!r}"

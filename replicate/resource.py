@@ -10,12 +10,14 @@ from typing import (
     TYPE_CHECKING,
     Any,
     Callable,
+    ClassVar,
     Dict,
     Generic,
     Mapping,
     Optional,
     Type,
     TypeVar,
+    cast,
 )
 from urllib.parse import quote
 
@@ -42,7 +44,9 @@ class Resource(BaseModel):
 
     # defer_build: a resource's validator is built when it first parses an answer, so a
     # program pays only for the resources it uses.
-    model_config = ConfigDict(extra="allow", protected_namespaces=(), populate_by_name=True, defer_build=True)
+    model_config: ClassVar[ConfigDict] = ConfigDict(
+        extra="allow", protected_namespaces=(), populate_by_name=True, defer_build=True
+    )
 
     _client: Optional[Client] = PrivateAttr(default=None)
 
@@ -68,11 +72,11 @@ class Resource(BaseModel):
             )
         return self._client
 
-    def _update_from(self: R, other: R) -> None:
+    def _update_from(self, other: Resource) -> None:
         """Take every field of a freshly fetched copy of this resource."""
-        self.__dict__.update(other.__dict__)
+        vars(self).update(vars(other))
         if other.__pydantic_extra__ is not None:
-            self.__pydantic_extra__ = dict(other.__pydantic_extra__)
+            object.__setattr__(self, "__pydantic_extra__", dict(other.__pydantic_extra__))
         fields_set = getattr(other, "__pydantic_fields_set__", None)
         if fields_set is not None:
             object.__setattr__(self, "__pydantic_fields_set__", set(fields_set))
@@ -217,12 +221,12 @@ def parse_resource_list(cls: Type[R], client: Client) -> Callable[[httpx.Respons
     """A parser for a JSON array of resources (e.g. hardware), or a page's `results`."""
 
     def parse(response: httpx.Response) -> list[R]:
-        data = response.json()
+        data: Any = response.json()
         if isinstance(data, dict) and "results" in data:
-            data = data["results"]
+            data = cast("Dict[str, Any]", data)["results"]
         if not isinstance(data, list):
-            raise ValueError(f"expected a list, got {type(data).__name__}")
-        return [cls.model_validate(item, context={"client": client}) for item in data]
+            raise ValueError(f"expected a list, got {type(cast(object, data)).__name__}")
+        return [cls.model_validate(item, context={"client": client}) for item in data]  # pyright: ignore[reportUnknownVariableType]
 
     return parse
 

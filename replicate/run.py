@@ -10,6 +10,7 @@ from typing import (
     Dict,
     Iterable,
     Iterator,
+    List,
     Optional,
     Union,
 )
@@ -115,7 +116,7 @@ async def async_run(
         await prediction.async_wait(on_progress=target.on_progress, strategy=strategy)
     result = finished_output(prediction, iterator, client, use_file_output)
     if iterator and isinstance(result, Iterator):
-        return _as_async_iterator(result)
+        return _as_async_iterator(result)  # pyright: ignore[reportUnknownArgumentType]
     return result
 
 
@@ -220,7 +221,7 @@ def finished_output(
         raise ModelError(prediction)
     output = prediction.output
     if iterator and output is not None:
-        items = output if isinstance(output, list) else [output]
+        items: List[Any] = output if isinstance(output, list) else [output]  # pyright: ignore[reportUnknownVariableType]
         return _transformed(iter(items), client, use_file_output)
     return transform_output(output, client) if use_file_output else output
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional, cast
 
 if TYPE_CHECKING:
     from replicate.version import Version
@@ -58,12 +58,12 @@ def is_concatenate(output: Dict[str, Any]) -> bool:
 def yields_text(output: Dict[str, Any]) -> bool:
     """Whether an iterator output's items are strings (text tokens or file URLs)."""
     items = output.get("items")
-    return isinstance(items, dict) and items.get("type") == "string"
+    return isinstance(items, dict) and cast("Dict[str, Any]", items).get("type") == "string"
 
 
 def _output_of(schema: Any) -> Dict[str, Any]:
     # Schemas come from the network; a missing or odd-shaped level means "no hint", not a crash.
-    node = schema
+    node: Any = schema
     for key in ("components", "schemas", "Output"):
-        node = node.get(key) if isinstance(node, dict) else None
-    return node if isinstance(node, dict) else {}
+        node = cast("Dict[str, Any]", node).get(key) if isinstance(node, dict) else None
+    return cast("Dict[str, Any]", node) if isinstance(node, dict) else {}

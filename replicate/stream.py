@@ -28,6 +28,7 @@ from typing import (
     Optional,
     Set,
     Union,
+    cast,
 )
 
 import httpx
@@ -271,8 +272,8 @@ def _error_detail(data: str) -> str:
         body = json.loads(data)
     except ValueError:
         return data
-    if isinstance(body, dict) and body.get("detail") is not None:
-        return str(body["detail"])
+    if isinstance(body, dict) and cast("Dict[str, Any]", body).get("detail") is not None:
+        return str(cast("Dict[str, Any]", body)["detail"])
     return data
 
 
@@ -536,7 +537,7 @@ def _undelivered(output: Any, delivered: List[str]) -> List[str]:
     if output is None:
         return []
     if isinstance(output, list):
-        return [_as_text(item) for item in output[len(delivered) :]]
+        return [_as_text(item) for item in output[len(delivered) :]]  # pyright: ignore[reportUnknownVariableType]
     if isinstance(output, str):
         sent = "".join(delivered)
         rest = output[len(sent) :] if output.startswith(sent) else output

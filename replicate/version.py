@@ -89,8 +89,8 @@ def model_owner_and_name(model: Any) -> Tuple[str, str]:
 
     if isinstance(model, Model):
         owner, name = model.owner, model.name
-    elif isinstance(model, tuple) and len(model) >= 2:
-        owner, name = model[0], model[1]
+    elif isinstance(model, tuple) and len(model) >= 2:  # pyright: ignore[reportUnknownArgumentType]
+        owner, name = model[0], model[1]  # pyright: ignore[reportUnknownVariableType]
     elif isinstance(model, str) and model.count("/") == 1 and ":" not in model:
         owner, name = model.split("/")
     else:

@@ -8,7 +8,7 @@ import functools
 import hashlib
 import hmac
 import time
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Union, cast
 
 from replicate.resource import Namespace, Operation, Resource, parse_resource
 
@@ -192,7 +192,7 @@ def _body_bytes(body: Any) -> bytes:
     if isinstance(body, str):
         return _utf8(body)
     if isinstance(body, (bytes, bytearray, memoryview)):
-        return bytes(body)
+        return bytes(cast("Union[bytes, bytearray, memoryview[int]]", body))
     raise MissingWebhookBodyError(f"webhook body must be str or bytes, got {type(body).__name__}")
 
 
