@@ -28,6 +28,7 @@ from typing import (
     List,
     Optional,
     Sequence,
+    Set,
     Tuple,
     Union,
 )
@@ -518,7 +519,7 @@ class _SlotHoldingStream(httpx.SyncByteStream, httpx.AsyncByteStream):
 
 def _caused_by(exc: BaseException, causes: Tuple[type, ...]) -> bool:
     """Whether `exc` or anything in its chain of causes is one of `causes`."""
-    seen = set()
+    seen: Set[int] = set()
     current: Optional[BaseException] = exc
     while current is not None and id(current) not in seen:
         if isinstance(current, causes):
