@@ -272,14 +272,15 @@ class FileOutput(httpx.SyncByteStream, httpx.AsyncByteStream):
     chunks), `save(path)` / `await asave(path)` and the notebook display. Each downloads the
     file again, as in v0.
 
-    Positional reads behave as on a file opened with `open(path, "rb")`: `read(n)`,
-    `readinto`, `readline`, `seek`, `tell`; `seek(0)` goes back to the start. A fresh output
+    Positional reads behave as on a file opened with `open(path, "rb")`: `read(n)`, `read1`,
+    `readinto`, `readline`, `readall` (the rest), `seek`, `tell`; `seek(0)` goes back to the
+    start, and `io.TextIOWrapper` / `io.BufferedReader` can wrap it. A fresh output
     is at position 0, so `PIL.Image.open(output)` and `shutil.copyfileobj(output, f)` work on
     it; once a reader has moved the position, `output.seek(0)` first (or use `save`). They
     read straight from the download, keeping the file's first MiB (format sniffers seek back
     to 0); a seek elsewhere downloads from there with a Range request. A library that calls
-    `read()` for the rest of a file after a seek (zipfile) needs `save(path)` or
-    `io.BytesIO(output.read())` instead.
+    `read()` for the rest of a file after a seek (zipfile) takes `io.BufferedReader(output)`,
+    whose `read()` is the rest.
 
     Copies share the client; pickles hold only the URL, and an unpickled output downloads
     with `replicate.default_client`.
@@ -391,6 +392,32 @@ class FileOutput(httpx.SyncByteStream, httpx.AsyncByteStream):
     def writable(self) -> bool:
         """Always False."""
         return False
+
+    @property
+    def closed(self) -> bool:
+        """Always False: `close()` stops the download and drops what was kept; the output stays usable."""
+        return False
+
+    def fileno(self) -> int:
+        """Raises io.UnsupportedOperation: the file is remote (`save(path)` gives a local one)."""
+        raise io.UnsupportedOperation("a FileOutput has no file descriptor; save(path) writes a local file")
+
+    def isatty(self) -> bool:
+        """Always False."""
+        return False
+
+    def flush(self) -> None:
+        """Does nothing: a FileOutput is read-only."""
+
+    def readall(self) -> bytes:
+        """The bytes from the position to the end of the file, as a raw file's `readall()`."""
+        return self._read_at_position(None)
+
+    def read1(self, size: Optional[int] = -1) -> bytes:
+        """Up to `size` bytes from the position (as many as one chunk has, for a negative size)."""
+        data = self._next_bytes(self._position, _size_limit(size))
+        self._position += len(data)
+        return data
 
     def readinto(self, buffer: Any) -> int:
         """Read from the position into a writable buffer; returns the number of bytes read."""

@@ -151,6 +151,7 @@ POSITIONAL: Dict[str, Callable[[Any], Any]] = {
     "seek(700, 1)": lambda f: f.seek(700, io.SEEK_CUR),
     "seek(past the end)": lambda f: f.seek(len(PNG) + 10),
     "tell()": lambda f: f.tell(),
+    "readall()": lambda f: f.readall() if isinstance(f, FileOutput) else f.read(),  # the rest
     "shutil.copyfileobj": _copied,
     "PIL.Image.open": _pil,
 }
@@ -375,7 +376,7 @@ class IgnoresRanges(Host):
         return httpx.Response(200, headers=headers, stream=Chunks([self.data]))
 
 
-def test_zipfile_reads_an_archive_through_save_as_documented(tmp_path: Path) -> None:
+def test_zipfile_reads_an_archive_as_documented(tmp_path: Path) -> None:
     import zipfile
 
     member = numpy.random.default_rng(1).bytes(200_000)  # incompressible: the archive is > 64 KiB
@@ -386,5 +387,39 @@ def test_zipfile_reads_an_archive_through_save_as_documented(tmp_path: Path) -> 
 
     with zipfile.ZipFile(output.save(tmp_path / "out.zip")) as reader:
         assert reader.read("weights.bin") == member
-    with zipfile.ZipFile(io.BytesIO(output.read())) as reader:
+    with zipfile.ZipFile(io.BufferedReader(output)) as reader:
         assert reader.read("weights.bin") == member
+
+
+def test_io_wrappers_read_it_as_a_binary_file() -> None:
+    import csv
+
+    text = "naïve,b\n1,2\n3,4\n" * 2000
+    client = Host(text.encode()).client()
+
+    wrapper = io.TextIOWrapper(FileOutput(URL, client), "utf-8", newline="")
+    assert sum(1 for _ in csv.reader(wrapper)) == 6000
+    wrapper.seek(0)
+    assert wrapper.readline() == "naïve,b\n"
+    mark = wrapper.tell()
+    assert wrapper.readline() == "1,2\n"
+    wrapper.seek(mark)
+    assert wrapper.readline() == "1,2\n"
+
+    buffered = io.BufferedReader(FileOutput(URL, client))
+    assert buffered.read(6) == "naïve".encode()
+    assert buffered.read() == text.encode()[6:]  # BufferedReader reads the rest through readall()
+    buffered.seek(3)
+    assert buffered.read() == text.encode()[3:]
+
+
+def test_read1_and_the_file_probes() -> None:
+    output = FileOutput(URL, Host().client())
+    assert not output.closed and not output.isatty() and output.flush() is None
+    with pytest.raises(io.UnsupportedOperation, match="save"):
+        output.fileno()
+    first = output.read1()
+    assert 0 < len(first) <= len(PNG) and PNG.startswith(first) and output.tell() == len(first)
+    assert output.read1(5) == PNG[len(first) : len(first) + 5]
+    output.close()
+    assert not output.closed and output.tell() == 0 and output.read(4) == PNG[:4]
