@@ -9,6 +9,7 @@ import weakref
 from typing import (
     TYPE_CHECKING,
     Any,
+    AsyncGenerator,
     AsyncIterator,
     Callable,
     Dict,
@@ -129,9 +130,8 @@ class Client:
         self._client_kwargs = kwargs
         self._retry_options: Dict[str, Any] = {}
         self._auth = APITokenAuth(self._token, origin_of(httpx.URL(self._base_url)))
-        self._lock = threading.Lock()
-        self._sync_client: Optional[httpx.Client] = None
-        self._async_clients: MutableMapping[Any, httpx.AsyncClient] = _loop_keyed_dict()
+        self._forget_connections()
+        _live_clients.add(self)
 
     # --- configuration -------------------------------------------------------------------
 
@@ -149,6 +149,23 @@ class Client:
 
     # --- HTTP ----------------------------------------------------------------------------
 
+    def _forget_connections(self) -> None:
+        """Start with no HTTP clients: at construction, and in a forked child, whose copies
+        of the parent's connections must not be used (the parent still reads from them)."""
+        self._lock = threading.Lock()  # the parent's may have been held by another thread
+        self._sync_client: Optional[httpx.Client] = None
+        self._own_sync_client: Optional[httpx.Client] = None
+        self._async_clients: MutableMapping[Any, httpx.AsyncClient] = _loop_keyed_dict()
+        self._loop_closers: MutableMapping[Any, Any] = weakref.WeakKeyDictionary()
+
+    def _after_fork_in_child(self) -> None:
+        sync_client = self._sync_client
+        if sync_client is not None and sync_client is not self._own_sync_client:
+            self._forget_connections()
+            self._sync_client = sync_client  # the caller's own httpx client is theirs to manage
+        else:
+            self._forget_connections()
+
     @property
     def _client(self) -> httpx.Client:
         """The sync httpx client, built on first use."""
@@ -158,7 +175,7 @@ class Client:
                 client = self._sync_client
                 if client is None:
                     transport = self._transport or self._pools(httpx.HTTPTransport)
-                    client = self._sync_client = httpx.Client(
+                    client = self._sync_client = self._own_sync_client = httpx.Client(
                         transport=self._retrying(transport),
                         **self._httpx_options(httpx.HTTPTransport),
                     )
@@ -176,12 +193,18 @@ class Client:
         loop = asyncio.get_running_loop()
         client = self._async_clients.get(loop)
         if client is None:
+            for other in [other for other in self._async_clients if other.is_closed()]:
+                # Closed without shutting down its async generators: drop what it left.
+                self._async_clients.pop(other, None)
+                self._loop_closers.pop(other, None)
             transport = self._transport or self._pools(httpx.AsyncHTTPTransport)
             client = httpx.AsyncClient(
                 transport=self._retrying(transport),
                 **self._httpx_options(httpx.AsyncHTTPTransport),
             )
             self._async_clients[loop] = client
+            if self._transport is None:  # a caller's transport is theirs to close
+                self._loop_closers[loop] = _close_when_loop_ends(self._async_clients, loop, client)
         return client
 
     def _retrying(self, transport: Transport) -> RetryTransport:
@@ -526,3 +549,42 @@ def _as_timeout(timeout: Union[httpx.Timeout, float, Mapping[str, Any], Any]) ->
 def _loop_keyed_dict() -> MutableMapping[Any, httpx.AsyncClient]:
     # Weak keys let a finished event loop and its client be collected.
     return weakref.WeakKeyDictionary()
+
+
+def _close_when_loop_ends(clients: MutableMapping[Any, httpx.AsyncClient], loop: Any, client: httpx.AsyncClient) -> Any:
+    """Close `client` when its event loop shuts down (as `asyncio.run()` does at its end).
+
+    An async generator, started here and left waiting: the loop finalizes its async
+    generators before it closes, which runs the `finally` below inside the loop, so the
+    connections are closed properly rather than left to the garbage collector.
+    """
+    loop_ref = weakref.ref(loop)  # the generator is kept in a dict weakly keyed by the loop
+
+    async def closer() -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            finished_loop = loop_ref()
+            if finished_loop is not None and clients.get(finished_loop) is client:
+                del clients[finished_loop]
+                await client.aclose()
+
+    generator = closer()
+    try:  # run to its `yield` now; the loop registers it on this first step
+        generator.asend(None).send(None)
+    except StopIteration:
+        pass
+    return generator
+
+
+# Every client, so that a forked child can make each forget its parent's connections.
+_live_clients: weakref.WeakSet[Client] = weakref.WeakSet()
+
+
+def _forget_connections_in_child() -> None:
+    for client in list(_live_clients):
+        client._after_fork_in_child()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_forget_connections_in_child)

@@ -69,6 +69,11 @@ class ModelError(ReplicateException):
             error = redact(error, client._token() if client is not None else None, token_from_environment())
         super().__init__(error)
 
+    def __reduce__(self) -> Any:
+        # Exceptions pickle through their args; this one is built from its prediction, which
+        # pickles without its client (so a process pool can raise it to its parent).
+        return (type(self), (self.prediction,))
+
 
 class ReplicateError(ReplicateException):
     """An error answer from the Replicate API, with its RFC 7807 problem-details fields."""

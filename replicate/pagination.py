@@ -22,6 +22,8 @@ from typing import (
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
+from replicate.resource import ClientBound
+
 if TYPE_CHECKING:
     import httpx
 
@@ -33,7 +35,7 @@ T = TypeVar("T")
 Cursor = Union[str, "ellipsis", None]  # noqa: F821
 
 
-class Page(BaseModel, Generic[T]):
+class Page(ClientBound, BaseModel, Generic[T]):
     """One page of results, with the cursors to its neighbours.
 
     Iterating, indexing and len() act on this page's results only.
@@ -69,6 +71,11 @@ class Page(BaseModel, Generic[T]):
 
     def __iter__(self) -> Iterator[T]:  # type: ignore[override]
         return iter(self.results)
+
+    def __reduce__(self) -> Any:
+        # Page[Prediction] is no module attribute for pickle to find: name its origin and arguments.
+        metadata = type(self).__pydantic_generic_metadata__
+        return (_rebuild_page, (metadata["origin"] or type(self), metadata["args"], self.__getstate__()))
 
     def __getitem__(self, index: int) -> T:
         return self.results[index]
@@ -152,6 +159,13 @@ class AsyncCursorURLPage(Page[T], Generic[T]):
         async for page in self.iter_pages():
             for item in page.results:
                 yield item
+
+
+def _rebuild_page(origin: Any, args: Any, state: Any) -> Page[Any]:
+    page_class = origin[args] if args else origin
+    page: Page[Any] = page_class.__new__(page_class)
+    page.__setstate__(state)
+    return page
 
 
 def _next_page_operation(page: Any) -> Any:

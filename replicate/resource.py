@@ -35,7 +35,43 @@ R = TypeVar("R", bound="Resource")
 N = TypeVar("N", bound="Namespace")
 
 
-class Resource(BaseModel):
+class ClientBound:
+    """Pickling and deep-copying for a model holding the client that fetched it (`_client`).
+
+    The client (its connections, locks and token) is never pickled: an unpickled object
+    uses `replicate.default_client`. A deep copy shares the original's client.
+    """
+
+    _client: Optional[Client]
+
+    def __getstate__(self) -> Dict[Any, Any]:
+        state: Dict[Any, Any] = super().__getstate__()  # type: ignore[misc]
+        private = state.get("__pydantic_private__")
+        if private and private.get("_client") is not None:
+            state = {**state, "__pydantic_private__": {**private, "_client": None}, _USES_DEFAULT_CLIENT: True}
+        return state
+
+    def __setstate__(self, state: Dict[Any, Any]) -> None:
+        state = dict(state)
+        uses_default_client = state.pop(_USES_DEFAULT_CLIENT, False)
+        super().__setstate__(state)  # type: ignore[misc]
+        if uses_default_client:
+            import replicate
+
+            self._client = replicate.default_client
+
+    def __deepcopy__(self, memo: Optional[Dict[int, Any]] = None) -> Any:
+        memo = {} if memo is None else memo
+        client = self._client
+        if client is not None:
+            memo.setdefault(id(client), client)  # "already copied": the copy keeps this client
+        return super().__deepcopy__(memo)  # type: ignore[misc]
+
+
+_USES_DEFAULT_CLIENT = "replicate:uses_default_client"
+
+
+class Resource(ClientBound, BaseModel):
     """An object returned by the Replicate API.
 
     Fields the API sends that the class does not declare are kept as attributes.

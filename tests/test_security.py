@@ -8,8 +8,12 @@ caller saw. Tests that matter over sockets use real loopback sockets.
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
+import multiprocessing
+import os
+import pickle
 import socket
 import ssl
 import sys
@@ -21,14 +25,23 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import unquote
 
 import httpx
+import namespace_helpers
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from replicate.account import Account
 from replicate.client import Client
-from replicate.exceptions import AuthenticationError, ModelError, ReplicateError
+from replicate.collection import Collection
+from replicate.deployment import Deployment
+from replicate.exceptions import AuthenticationError, ModelError, NotFoundError, ReplicateError
+from replicate.file import File
 from replicate.model import Model
+from replicate.pagination import Page, parse_page
 from replicate.prediction import Prediction
+from replicate.stream import StreamingError
+from replicate.training import Training
+from replicate.version import Version
 
 TOKEN = "r8_securityTestToken0123456789abcdefWXYZ"
 modes = pytest.mark.parametrize("mode", ["sync", "async"])
@@ -71,6 +84,8 @@ class LoopbackServer:
         self.handle = handle
         self.requests: List[Tuple[str, Dict[str, str], bytes]] = []
         self.connections = 0
+        self.open_connections = 0
+        self.connection_of: Dict[str, int] = {}  # request path -> the connection it came on
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(0.2)
         self.port = self._listener.getsockname()[1]
@@ -93,9 +108,10 @@ class LoopbackServer:
             except OSError:
                 continue
             self.connections += 1
-            threading.Thread(target=self._connection, args=(conn,), daemon=True).start()
+            threading.Thread(target=self._connection, args=(conn, self.connections), daemon=True).start()
 
-    def _connection(self, conn: socket.socket) -> None:
+    def _connection(self, conn: socket.socket, number: int) -> None:
+        self.open_connections += 1
         try:
             if self._tls is not None:
                 conn = self._tls.wrap_socket(conn, server_side=True)
@@ -114,6 +130,7 @@ class LoopbackServer:
                     headers[name.strip().lower()] = value.strip()
                 body = reader.read(int(headers.get("content-length", "0")))
                 self.requests.append((head, headers, body))
+                self.connection_of[head.split()[1] if " " in head else head] = number
                 if getattr(self.handle, "raw", False):
                     self.handle(conn, head, headers)
                     return
@@ -122,6 +139,7 @@ class LoopbackServer:
             pass
         finally:
             conn.close()
+            self.open_connections -= 1
 
     def close(self) -> None:
         self._stopping = True
@@ -647,3 +665,152 @@ def test_wait_timeout_ends_on_time_whatever_the_server_does(mode: str, strategy:
                 )
         finally:
             stop.set()
+
+
+# --- 5. loops, forks and pickles --------------------------------------------------------------
+
+
+def _wait_until(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+    ends = time.monotonic() + seconds
+    while not condition() and time.monotonic() < ends:
+        time.sleep(0.02)
+    return condition()
+
+
+def test_no_connection_outlives_its_event_loop() -> None:
+    with LoopbackServer(lambda head, headers, body: json_response(200, PREDICTION)) as server:
+        client = Client(api_token=TOKEN, base_url=server.url)
+        for _ in range(20):
+            assert asyncio.run(client.predictions.async_get("p1")).id == "p1"
+        assert _wait_until(lambda: server.open_connections == 0), f"{server.open_connections} connections left open"
+        assert len(client._async_clients) == 0
+        assert len(server.requests) == 20
+
+
+def test_a_loop_closed_without_asyncio_run_is_dropped_on_next_use() -> None:
+    with LoopbackServer(lambda head, headers, body: json_response(200, PREDICTION)) as server:
+        client = Client(api_token=TOKEN, base_url=server.url)
+        for _ in range(3):
+            loop = asyncio.new_event_loop()
+            loop.run_until_complete(client.predictions.async_get("p1"))
+            loop.close()  # no shutdown_asyncgens: nothing closed the client inside the loop
+        assert len(client._async_clients) == 1  # only the last loop's, dropped on next use
+        assert asyncio.run(client.predictions.async_get("p1")).id == "p1"
+        assert len(client._async_clients) == 0
+
+
+def _pool_api() -> LoopbackServer:
+    def answer(head: str, headers: Dict[str, str], body: bytes) -> bytes:
+        prediction_id = head.split()[1].rsplit("/", 1)[-1]
+        if prediction_id.startswith("bad"):
+            return json_response(200, {**PREDICTION, "id": prediction_id, "status": "failed", "error": "boom"})
+        return json_response(200, {**PREDICTION, "id": prediction_id})
+
+    return LoopbackServer(answer)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX-only")
+def test_a_fork_pool_after_the_parent_used_the_client() -> None:
+    import pool_workers
+
+    with _pool_api() as server:
+        pool_workers.use_client(server.url)
+        assert pool_workers.fetch("parent").id == "parent"  # the parent's pool now holds a connection
+        context = multiprocessing.get_context("fork")
+        with context.Pool(2) as pool:
+            results = pool.map(pool_workers.fetch, [f"child-{i}" for i in range(4)])
+            with pytest.raises(ModelError) as caught:
+                pool.apply(pool_workers.fetch, ("bad-1",))
+        assert [r.id for r in results] == [f"child-{i}" for i in range(4)]
+        assert caught.value.prediction.error == "boom" and str(caught.value) == "boom"
+        assert pool_workers.fetch("parent-again").id == "parent-again"  # the parent's connection still works
+        paths = sorted(head.split()[1] for head, _, _ in server.requests)
+        assert paths.count("/v1/predictions/bad-1") == 1 and len(paths) == 7
+        parent_connection = server.connection_of["/v1/predictions/parent"]
+        assert server.connection_of["/v1/predictions/parent-again"] == parent_connection
+        for i in range(4):  # the children never wrote on the parent's connection
+            assert server.connection_of[f"/v1/predictions/child-{i}"] != parent_connection
+
+
+def test_a_spawn_pool_returns_predictions_and_raises_model_errors() -> None:
+    import pool_workers
+
+    with _pool_api() as server:
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(1, initializer=pool_workers.use_client, initargs=(server.url,)) as pool:
+            results = pool.map(pool_workers.fetch, ["a", "b"])
+            with pytest.raises(ModelError) as caught:
+                pool.apply(pool_workers.fetch, ("bad-2",))
+    assert [r.id for r in results] == ["a", "b"]
+    assert caught.value.prediction.id == "bad-2"
+
+
+def _bound(cls: Any, data: Dict[str, Any], client: Client) -> Any:
+    return cls.model_validate(data, context={"client": client})
+
+
+RESOURCES: Dict[str, Tuple[Any, Dict[str, Any]]] = {
+    "prediction": (Prediction, namespace_helpers.PREDICTION),
+    "training": (Training, namespace_helpers.TRAINING),
+    "model": (Model, namespace_helpers.MODEL),
+    "version": (Version, namespace_helpers.VERSION),
+    "deployment": (Deployment, namespace_helpers.DEPLOYMENT),
+    "collection": (Collection, namespace_helpers.COLLECTION),
+    "file": (File, namespace_helpers.FILE),
+    "account": (Account, namespace_helpers.ACCOUNT),
+}
+
+
+@pytest.mark.parametrize("kind", list(RESOURCES))
+def test_resources_pickle_without_the_client_and_use_the_default_one(kind: str) -> None:
+    import replicate
+
+    cls, data = RESOURCES[kind]
+    client = Client(api_token=TOKEN)
+    resource = _bound(cls, data, client)
+    pickled = pickle.dumps(resource)
+    assert TOKEN.encode() not in pickled and b"Client" not in pickled
+    restored = pickle.loads(pickled)
+    assert restored.model_dump() == resource.model_dump() and type(restored) is cls
+    assert restored._client is replicate.default_client
+    copied = copy.deepcopy(resource)
+    assert copied == resource and copied._client is client  # a copy shares the client
+    assert resource._client is client  # pickling left the original alone
+
+
+def test_an_unpickled_prediction_reloads_through_the_default_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    import replicate
+
+    with LoopbackServer(lambda head, headers, body: json_response(200, {**PREDICTION, "output": "fresh"})) as server:
+        monkeypatch.setattr(replicate, "default_client", Client(api_token=TOKEN, base_url=server.url), raising=False)
+        stale = pickle.loads(pickle.dumps(_bound(Prediction, {**PREDICTION, "status": "processing"}, Client())))
+        stale.reload()
+    assert stale.output == "fresh" and server.requests[0][1]["authorization"] == f"Bearer {TOKEN}"
+
+
+def test_pages_pickle_and_deep_copy() -> None:
+    client = Client(api_token=TOKEN)
+    answer = httpx.Response(200, json={"next": "https://api.replicate.com/v1/predictions?cursor=x", "results": [PREDICTION]})
+    page = parse_page(Prediction, client)(answer)
+    restored = pickle.loads(pickle.dumps(page))
+    assert isinstance(restored, Page) and restored.model_dump() == page.model_dump()
+    assert TOKEN.encode() not in pickle.dumps(page)
+    assert copy.deepcopy(page)._client is client
+
+
+def test_exceptions_pickle_and_deep_copy_without_the_token() -> None:
+    client = Client(api_token=TOKEN)
+    failed = _bound(Prediction, {**PREDICTION, "status": "failed", "error": "boom"}, client)
+    for error in (ModelError(failed), StreamingError(failed)):
+        pickled = pickle.dumps(error)
+        assert TOKEN.encode() not in pickled
+        restored = pickle.loads(pickled)
+        assert type(restored) is type(error) and str(restored) == "boom" and restored.prediction.id == "p1"
+        assert copy.deepcopy(error).prediction.error == "boom"
+    request = httpx.Request("GET", "https://api.replicate.com/v1/x", headers={"Authorization": f"Bearer {TOKEN}"})
+    api_error = ReplicateError.from_response(httpx.Response(404, json={"detail": "nope"}, request=request))
+    pickled = pickle.dumps(api_error)
+    assert TOKEN.encode() not in pickled
+    restored = pickle.loads(pickled)
+    assert type(restored) is NotFoundError and restored.detail == "nope" and restored.status == 404
+    assert copy.deepcopy(api_error).detail == "nope"
