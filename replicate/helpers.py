@@ -282,8 +282,8 @@ class FileOutput(httpx.SyncByteStream, httpx.AsyncByteStream):
     `read()` for the rest of a file after a seek (zipfile) takes `io.BufferedReader(output)`,
     whose `read()` is the rest.
 
-    Copies share the client; pickles hold only the URL, and an unpickled output downloads
-    with `replicate.default_client`.
+    Outputs with the same URL are equal. Copies share the client; pickles hold only the URL,
+    and an unpickled output downloads with `replicate.default_client`.
     """
 
     url: str
@@ -548,6 +548,16 @@ class FileOutput(httpx.SyncByteStream, httpx.AsyncByteStream):
     def __reduce__(self) -> Tuple[Any, ...]:
         # The URL alone: the client (and its token) stays out of the pickle.
         return (type(self), (self.url,))
+
+    def __eq__(self, other: object) -> bool:
+        # Outputs are values: a copy (OpenTelemetry's log records hold deep copies) equals
+        # the output it was made from.
+        if not isinstance(other, FileOutput):
+            return NotImplemented
+        return self.url == other.url
+
+    def __hash__(self) -> int:
+        return hash(self.url)
 
     # --- display ---
 

@@ -310,6 +310,16 @@ def test_deepcopy_and_copy_share_the_client_and_read_the_same_file() -> None:
         assert duplicate.read() == PNG
 
 
+def test_copies_equal_the_output_they_were_made_from() -> None:
+    # OpenTelemetry compares the deep copy its log record holds with the run's own output.
+    output = FileOutput(URL, Host().client())
+    assert copy.deepcopy(output) == output and copy.copy(output) == output
+    assert pickle.loads(pickle.dumps(output)) == output
+    assert hash(copy.deepcopy(output)) == hash(output)
+    assert output != FileOutput("https://files.example/other.png") and output != URL
+    assert {output, copy.deepcopy(output)} == {output}
+
+
 def test_pickles_hold_neither_client_nor_token(monkeypatch: pytest.MonkeyPatch) -> None:
     output = FileOutput(URL, Client(api_token="r8_secret", transport=httpx.MockTransport(Host())))
     data = pickle.dumps(output)
