@@ -249,9 +249,9 @@ def deployment_owner_and_name(deployment: Any) -> Tuple[str, str]:
     elif isinstance(deployment, str) and deployment.count("/") == 1:
         owner, name = deployment.split("/")
     else:
+        # v0's message (for a string without a '/', v0 failed to unpack it).
         raise ValueError(
-            "deployment must be a Deployment, an (owner, name) tuple or an 'owner/name' string, "
-            f"got {deployment!r}"
+            "deployment must be a Deployment, a tuple of (owner, name), or a string in the format 'owner/name'"
         )
     return path_segment("deployment owner", owner), path_segment("deployment name", name)
 

@@ -7,11 +7,13 @@ import io
 import json
 import os
 import pathlib
+import warnings
 from typing import Any, BinaryIO, Dict, Generator, List, Mapping, Optional, Union, cast
 
 import httpx
 from typing_extensions import NotRequired, TypedDict, Unpack
 
+from replicate.helpers import FileEncodingStrategy as FileEncodingStrategy  # v0 defines it here
 from replicate.helpers import guess_content_type
 from replicate.pagination import Page, parse_page
 from replicate.resource import (
@@ -181,6 +183,7 @@ def _the_response(response: httpx.Response) -> httpx.Response:
     return response
 
 
+_UNSUPPORTED_FILE = "Unsupported file type. Must be a file path or file-like object."  # v0's message
 _CREATE_FILE_PARAMS = frozenset(["filename", "content_type", "metadata", "content", "file", "type"])
 
 
@@ -188,12 +191,12 @@ _CREATE_FILE_PARAMS = frozenset(["filename", "content_type", "metadata", "conten
 def _opened(file: Any, params: Mapping[str, Any]) -> Generator[Any, None, None]:
     """Yield (binary handle, options) for an upload, opening paths and closing what it opened."""
     unknown = sorted(set(params) - _CREATE_FILE_PARAMS)
-    if unknown:
-        raise TypeError(f"unexpected keyword argument(s) for files.create: {', '.join(unknown)}")
+    if unknown:  # v0 ignores them; say so
+        warnings.warn(f"ignoring unknown keyword argument(s) for files.create: {', '.join(unknown)}", UserWarning, stacklevel=4)
     if file is None:
         file = params.get("content", params.get("file"))
     if file is None:
-        raise ValueError("files.create needs a file: a path, an open binary file or bytes")
+        raise ValueError(_UNSUPPORTED_FILE)
     content_type = params.get("content_type") or params.get("type")
     with contextlib.ExitStack() as stack:
         if isinstance(file, (str, pathlib.Path)):
@@ -207,9 +210,7 @@ def _opened(file: Any, params: Mapping[str, Any]) -> Generator[Any, None, None]:
         elif isinstance(file, io.IOBase) or hasattr(file, "read"):
             handle = file
         else:
-            raise ValueError(
-                f"file must be a path, an open binary file or bytes, got {type(file).__name__}"
-            )
+            raise ValueError(_UNSUPPORTED_FILE)
         _check_size(handle)
         name = params.get("filename") or os.path.basename(str(getattr(handle, "name", "") or "file"))
         yield handle, {

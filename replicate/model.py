@@ -8,6 +8,7 @@ from typing import Any, Dict, Literal, Mapping, Optional, Tuple, Union
 from typing_extensions import NotRequired, TypedDict, Unpack
 
 from replicate.exceptions import ReplicateException
+from replicate.identifier import ModelVersionIdentifier
 from replicate.pagination import Cursor, Page, list_path, parse_page
 from replicate.prediction import Prediction, Predictions, async_create_prediction, create_prediction
 from replicate.resource import (
@@ -78,9 +79,9 @@ class Model(Resource):
     def predict(self, *args: Any, **kwargs: Any) -> None:
         """Removed in v0: use `replicate.run()` or `predictions.create()`."""
         raise ReplicateException(
-            "The `model.predict()` method has been removed, because it's unstable: "
-            "if a new version of the model you're using is pushed and its API has changed, "
-            "your code may break. Use `replicate.run()` or `predictions.create()` instead."
+            "The `model.predict()` method has been removed, because it's unstable: if a new version of "
+            "the model you're using is pushed and its API has changed, your code may break. "
+            "Use `replicate.run()` instead. See https://github.com/replicate/replicate-python#readme"
         )
 
     @property
@@ -336,26 +337,37 @@ def _model_and_fields(args: Tuple[Any, ...], params: Dict[str, Any]) -> Tuple[st
 
 
 def model_path(*args: Any, **kwargs: Any) -> str:
-    """`/v1/models/{owner}/{name}` from v0's and the newer SDK's ways of naming a model."""
-    owner = kwargs.pop("model_owner", None) or kwargs.pop("owner", None)
-    name = kwargs.pop("model_name", None) or kwargs.pop("name", None)
-    key = kwargs.pop("key", None)
-    if kwargs:
-        raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(kwargs))}")
-    if len(args) == 1 and owner is None:
+    """`/v1/models/{owner}/{name}` from v0's ways of naming a model (`"owner/name"`, `owner,
+    name`, `key=`, `owner=`/`name=`) and the newer SDK's `model_owner=`/`model_name=`, with
+    v0's errors."""
+    if args and kwargs:
+        raise ValueError("Cannot mix positional and keyword arguments")
+    owner = kwargs.get("model_owner") or kwargs.get("owner")
+    name = kwargs.get("model_name") or kwargs.get("name")
+    key = kwargs.get("key")
+    if key and (owner or name):
+        raise ValueError("Must specify exactly one of 'owner' and 'name' or single 'key' in the format 'owner/name'")
+    if len(args) == 1:
         key = args[0]
     elif len(args) == 2:
         owner, name = args
     elif args:
-        raise TypeError(f"expected 'owner/name' or (owner, name), got {len(args)} positional arguments")
-    target: Any = key if key is not None else (owner, name)
-    if target == (None, None):
-        raise TypeError("a model is required: 'owner/name', (owner, name) or model_owner=, model_name=")
-    owner, name = model_owner_and_name(target)
+        raise ValueError("Invalid number of arguments")
+    if not key and not (owner and name):
+        raise ValueError("Both 'owner' and 'name' must be provided if 'key' is not specified.")
+    owner, name = model_owner_and_name(key or (owner, name))
     return f"/v1/models/{owner}/{name}"
 
 
 def model_predictions_path(model: Any) -> str:
     """The predictions endpoint of a model given as a Model, (owner, name) or 'owner/name'."""
+    if isinstance(model, str):
+        owner, name, version = ModelVersionIdentifier.parse(model)
+        if version is not None:
+            raise ValueError(
+                f"Invalid reference to model version: {model}. Expected model or reference in the format owner/name"
+            )
+    elif not isinstance(model, (Model, tuple)):
+        raise ValueError("model must be a Model, a tuple of (owner, name), or a string in the format 'owner/name'")
     owner, name = model_owner_and_name(model)
     return f"/v1/models/{owner}/{name}/predictions"

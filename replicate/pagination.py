@@ -109,7 +109,7 @@ async def async_paginate(
 def list_path(default_path: str, cursor: Cursor) -> str:
     """The URL to request for a cursor: the collection's path for `...`, else the cursor itself."""
     if cursor is None:
-        raise ValueError("cursor cannot be None: pass a Page's next or previous, or omit it")
+        raise ValueError("cursor cannot be None")  # v0's message, word for word
     if cursor is ...:
         return default_path
     if not isinstance(cursor, str):

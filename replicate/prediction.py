@@ -399,10 +399,7 @@ def _create_target(
             input = args[1]
     given = [name for name, value in (("model", model), ("version", version), ("deployment", deployment)) if value]
     if len(given) != 1:
-        raise ValueError(
-            "Exactly one of 'model', 'version', or 'deployment' must be specified"
-            + (f"; got {', '.join(given)}" if given else "")
-        )
+        raise ValueError("Exactly one of 'model', 'version', or 'deployment' must be specified.")
     if model:
         # `model="owner/name:version"` (the newer SDK's spelling) names a version.
         if isinstance(model, str) and ":" in model:

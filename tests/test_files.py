@@ -79,15 +79,30 @@ async def test_create_with_the_newer_sdk_content_keyword(mode: str) -> None:
 @both_modes
 async def test_create_rejects_missing_or_unreadable_files(mode: str, tmp_path: pathlib.Path) -> None:
     fake, client = api()
-    with pytest.raises(ValueError, match="needs a file"):
+    unsupported = r"^Unsupported file type\. Must be a file path or file-like object\.$"  # v0's message
+    with pytest.raises(ValueError, match=unsupported):
         await call(mode, client.files, "create")
-    with pytest.raises(ValueError, match="file must be"):
+    with pytest.raises(ValueError, match=unsupported):
         await call(mode, client.files, "create", 42)
     with pytest.raises(FileNotFoundError, match=r"missing\.txt"):
         await call(mode, client.files, "create", tmp_path / "missing.txt")
-    with pytest.raises(TypeError, match="unexpected keyword"):
-        await call(mode, client.files, "create", b"x", colour="red")
     assert fake.requests == []
+
+
+@both_modes
+async def test_create_ignores_unknown_keywords_with_a_warning_as_v0_ignores_them(mode: str) -> None:
+    fake, client = api((201, FILE))
+    with pytest.warns(UserWarning, match="ignoring unknown keyword argument.*files.create: colour"):
+        await call(mode, client.files, "create", b"x", colour="red")
+    assert fake.request.url.path == "/v1/files"
+
+
+def test_file_encoding_strategy_is_importable_from_replicate_file_as_in_v0() -> None:
+    from typing import get_args
+
+    from replicate.file import FileEncodingStrategy
+
+    assert set(get_args(FileEncodingStrategy)) == {"base64", "url"}
 
 
 @both_modes

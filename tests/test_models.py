@@ -58,20 +58,54 @@ async def test_get(mode: str, args: tuple, kwargs: dict) -> None:
 
 @both_modes
 @pytest.mark.parametrize(
-    "args, kwargs, error",
+    "args, kwargs, message",
     [
-        ((), {}, TypeError),
-        (("no-slash",), {}, ValueError),
-        (("a/b:version",), {}, ValueError),
-        (("a", "b", "c"), {}, TypeError),
-        ((), {"colour": "red"}, TypeError),
+        # v0's messages, word for word
+        ((), {}, "Both 'owner' and 'name' must be provided if 'key' is not specified."),
+        ((), {"colour": "red"}, "Both 'owner' and 'name' must be provided if 'key' is not specified."),
+        (("a", "b", "c"), {}, "Invalid number of arguments"),
+        (("a/b",), {"name": "c"}, "Cannot mix positional and keyword arguments"),
+        ((), {"key": "a/b", "owner": "a"}, "Must specify exactly one of 'owner' and 'name' or single 'key' in the format 'owner/name'"),
+        # v0 sent these to the API as they were
+        (("no-slash",), {}, "model must be a Model, an (owner, name) tuple or an 'owner/name' string, got 'no-slash'"),
+        (("a/b:version",), {}, "model must be a Model, an (owner, name) tuple or an 'owner/name' string, got 'a/b:version'"),
     ],
 )
-async def test_get_rejects_bad_references(mode: str, args: tuple, kwargs: dict, error: type) -> None:
+async def test_get_rejects_bad_references(mode: str, args: tuple, kwargs: dict, message: str) -> None:
     fake, client = api()
-    with pytest.raises(error, match=r"model|argument"):
+    with pytest.raises(ValueError) as caught:
         await call(mode, client.models, "get", *args, **kwargs)
+    assert str(caught.value) == message
     assert fake.requests == []
+
+
+@both_modes
+@pytest.mark.parametrize(
+    "model, message",
+    [
+        ("a/b:v1", "Invalid reference to model version: a/b:v1. Expected model or reference in the format owner/name"),
+        ("nonsense", "Invalid reference to model version: nonsense. Expected format: owner/name:version"),
+        (42, "model must be a Model, a tuple of (owner, name), or a string in the format 'owner/name'"),
+    ],
+)
+async def test_predictions_create_rejects_bad_models_with_v0s_messages(mode: str, model: Any, message: str) -> None:
+    fake, client = api()
+    with pytest.raises(ValueError) as caught:
+        await call(mode, client.models.predictions, "create", model=model, input={})
+    assert str(caught.value) == message
+    assert fake.requests == []
+
+
+def test_predict_raises_v0s_exception_and_message() -> None:
+    from replicate.exceptions import ReplicateException
+
+    with pytest.raises(ReplicateException) as caught:
+        Model.model_validate(MODEL).predict("anything")
+    assert str(caught.value) == (
+        "The `model.predict()` method has been removed, because it's unstable: if a new version of the model "
+        "you're using is pushed and its API has changed, your code may break. Use `replicate.run()` instead. "
+        "See https://github.com/replicate/replicate-python#readme"
+    )
 
 
 @both_modes

@@ -74,3 +74,12 @@ def test_list_rejects_cursors_that_are_not_urls(cursor: object) -> None:
     with pytest.raises(ValueError, match="cursor"):
         client.predictions.list(cursor)  # type: ignore[arg-type]
     assert fake.requests == []
+
+
+@pytest.mark.parametrize("namespace", ["models", "collections", "deployments", "trainings", "predictions"])
+def test_a_none_cursor_is_v0s_value_error(namespace: str) -> None:
+    fake, client = api()
+    with pytest.raises(ValueError) as caught:
+        getattr(client, namespace).list(None)
+    assert str(caught.value) == "cursor cannot be None"  # v0's message, word for word
+    assert fake.requests == []

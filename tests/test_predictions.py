@@ -195,15 +195,16 @@ async def test_create_holds_the_read_timeout_past_the_wait(mode: str) -> None:
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"input": INPUT}, "Exactly one of 'model', 'version', or 'deployment'"),
-        ({"version": VERSION_ID, "model": "a/b", "input": INPUT}, "got model, version"),
-        ({"model": "a/b", "deployment": "c/d", "input": INPUT}, "got model, deployment"),
+        ({"input": INPUT}, "Exactly one of 'model', 'version', or 'deployment' must be specified."),
+        ({"version": VERSION_ID, "model": "a/b", "input": INPUT}, "Exactly one of 'model', 'version', or 'deployment' must be specified."),
+        ({"model": "a/b", "deployment": "c/d", "input": INPUT}, "Exactly one of 'model', 'version', or 'deployment' must be specified."),
     ],
 )
 async def test_create_needs_exactly_one_target(mode: str, kwargs: dict, message: str) -> None:
     fake, client = api()
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError) as caught:
         await call(mode, client.predictions, "create", **kwargs)
+    assert str(caught.value) == message  # v0's, word for word
     assert fake.requests == []
 
 

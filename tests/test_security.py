@@ -199,9 +199,10 @@ PATH_BUILDERS: List[Tuple[str, Callable[[Client, str], Any], str, str]] = [
         "/v1/files/{}/download",
     ),
     ("collections.get", lambda c, v: c.collections.get(v), "slug", "/v1/collections/{}"),
-    ("models.get(owner)", lambda c, v: c.models.get(v, "m"), "model owner", "/v1/models/{}/m"),
-    ("models.get(name)", lambda c, v: c.models.get("acme", v), "model name", "/v1/models/acme/{}"),
-    ("models.delete", lambda c, v: c.models.delete("acme", v), "model name", "/v1/models/acme/{}"),
+    # An empty owner or name gets v0's "Both 'owner' and 'name' must be provided ..." message.
+    ("models.get(owner)", lambda c, v: c.models.get(v, "m"), "owner", "/v1/models/{}/m"),
+    ("models.get(name)", lambda c, v: c.models.get("acme", v), "name", "/v1/models/acme/{}"),
+    ("models.delete", lambda c, v: c.models.delete("acme", v), "name", "/v1/models/acme/{}"),
     (
         "models.versions.get",
         lambda c, v: c.models.versions.get("acme", "m", v),
