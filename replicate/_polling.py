@@ -215,7 +215,7 @@ def follow_stream(
         return wait_for_terminal_status(prediction, timeout, on_progress)
     poller = Poller(prediction, timeout, on_progress)
     with deadline(poller.remaining()):
-        events = stream_prediction(prediction)
+        events = stream_prediction(prediction, use_file_output=False)
         try:
             for event in events:
                 _note_event(prediction, event, poller)
@@ -241,7 +241,7 @@ async def async_follow_stream(
         return await async_wait_for_terminal_status(prediction, timeout, on_progress)
     poller = Poller(prediction, timeout, on_progress)
     with deadline(poller.remaining()):
-        events = async_stream_prediction(prediction)
+        events = async_stream_prediction(prediction, use_file_output=False)
         try:
             async for event in events:
                 _note_event(prediction, event, poller)
@@ -273,7 +273,7 @@ def iterate_stream_output(prediction: Any) -> Iterator[str]:
     """Yield a text iterator's items from the prediction's stream as the server sends them."""
     from replicate.stream import stream_prediction
 
-    for event in stream_prediction(prediction):
+    for event in stream_prediction(prediction, use_file_output=False):
         if event.event == "output":
             yield event.data
 
@@ -282,7 +282,7 @@ async def async_iterate_stream_output(prediction: Any) -> AsyncIterator[str]:
     """Yield a text iterator's items from the prediction's stream as the server sends them."""
     from replicate.stream import async_stream_prediction
 
-    async for event in async_stream_prediction(prediction):
+    async for event in async_stream_prediction(prediction, use_file_output=False):
         if event.event == "output":
             yield event.data
 

@@ -490,6 +490,29 @@ class Client:
         return use(ref, hint=hint, streaming=streaming, use_async=use_async, client=self)
 
 
+def _get_api_token_from_environment() -> Optional[str]:
+    """v0's lookup of the token, kept for code (v0's own tests) that imports it.
+
+    The Cog prediction scope's REPLICATE_API_TOKEN when the key is there, whatever its value
+    ("" and None included), else the REPLICATE_API_TOKEN environment variable. The client
+    itself looks the token up per request (see `replicate._transport.token_from_environment`).
+    """
+    try:
+        import warnings
+
+        import cog  # type: ignore[import-not-found]
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Cog marks current_scope experimental
+            context = cog.current_scope().context
+        for key, value in context.items():
+            if key.upper() == "REPLICATE_API_TOKEN":
+                return value  # type: ignore[no-any-return]
+    except Exception:  # Cog missing or failing must never break the client, as in v0
+        pass
+    return os.environ.get("REPLICATE_API_TOKEN")
+
+
 def raise_for_status(response: httpx.Response) -> None:
     """Raise the ReplicateError subclass for an HTTP error answer."""
     if response.status_code >= 400:

@@ -230,7 +230,12 @@ class Deployments(Namespace):
         return Operation("GET", list_path("/v1/deployments", cursor), parse_page(Deployment, self._client))
 
     def _create(self, params: Mapping[str, Any]) -> Operation[Deployment]:
-        return Operation("POST", "/v1/deployments", parse_resource(Deployment, self._client), json=dict(params))
+        body = dict(params)
+        name = body.get("name")
+        if isinstance(name, str) and "/" in name:
+            # v0 sends only the name of an "owner/name": a deployment belongs to the token's account.
+            body["name"] = name.split("/", 1)[1]
+        return Operation("POST", "/v1/deployments", parse_resource(Deployment, self._client), json=body)
 
     def _update(self, owner: str, name: str, params: Mapping[str, Any]) -> Operation[Deployment]:
         path = deployment_path((owner, name))

@@ -6,8 +6,8 @@ are not repeated. If it cannot be resumed, the prediction is polled until it fin
 output not yet delivered arrives as synthesized `output` events, then `done` (logs that
 were missed are not replayed). An `error` event raises StreamingError, a ModelError.
 
-`use_file_output` is accepted everywhere for v0's sake, but event data is always the text the
-server sent, so `str(event)` and `event.data` keep their v0 meaning.
+As in v0, an `output` event whose data is a file URL carries it as a FileOutput unless
+`use_file_output=False` is given; `str(event)` is its text either way.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from typing_extensions import Unpack
 
 from replicate._transport import check_deadline, time_left, timeout_within_deadline
 from replicate.exceptions import ModelError, ReplicateError, UnexpectedResponseError
+from replicate.helpers import transform_output
 from replicate.run import Target
 
 if TYPE_CHECKING:
@@ -77,8 +78,9 @@ class ServerSentEvent(BaseModel):
     event: Union[EventType, str] = Field(union_mode="left_to_right")
     """The event type: an EventType for Replicate's own, a str for any other name."""
 
-    data: str
-    """The data lines of the event, joined with newlines."""
+    data: Any
+    """The data lines of the event, joined with newlines; for an `output` event carrying a file
+    URL, a FileOutput (unless `use_file_output=False`), as in v0."""
 
     id: str
     """The event's id, or the last id the stream sent before it ("" if none)."""
@@ -87,8 +89,8 @@ class ServerSentEvent(BaseModel):
     """The reconnection delay in milliseconds, when the event set one."""
 
     def __str__(self) -> str:
-        """The data of an output event; "" for every other event (as v0)."""
-        return self.data if self.event == ServerSentEvent.EventType.OUTPUT else ""
+        """The data of an output event (a file's URL); "" for every other event (as v0)."""
+        return str(self.data) if self.event == ServerSentEvent.EventType.OUTPUT else ""
 
 
 # Validates a dict of an event's fields: ServerSentEvent(**fields) without the keyword unpacking.
@@ -208,7 +210,7 @@ class EventSource:
         for chunk in self.response.iter_bytes():
             for event in self.parser.iter_events(chunk):
                 check_event(event, self.prediction)
-                yield event
+                yield with_file_output(event, self.client) if self.use_file_output else event
                 if event.event == ServerSentEvent.EventType.DONE:
                     return
 
@@ -216,9 +218,16 @@ class EventSource:
         async for chunk in self.response.aiter_bytes():
             for event in self.parser.iter_events(chunk):
                 check_event(event, self.prediction)
-                yield event
+                yield with_file_output(event, self.client) if self.use_file_output else event
                 if event.event == ServerSentEvent.EventType.DONE:
                     return
+
+
+def with_file_output(event: ServerSentEvent, client: Client) -> ServerSentEvent:
+    """The event, with the file URL of an `output` event as a FileOutput (v0 does so)."""
+    if event.event == ServerSentEvent.EventType.OUTPUT:
+        event.data = transform_output(event.data, client)
+    return event
 
 
 class SSEParser:
@@ -328,9 +337,9 @@ def stream_prediction(
 ) -> Iterator[ServerSentEvent]:
     """The events of a prediction, read from `urls.stream`; ReplicateError if it has none.
 
-    Event data stays text (`str(event)` is v0's); wrap a file URL with `FileOutput(event.data, client)`.
+    A file URL in an `output` event arrives as a FileOutput unless `use_file_output` is False.
     """
-    state = PredictionStream(prediction)
+    state = PredictionStream(prediction, use_file_output=use_file_output is not False)
     return _stream_events(state)
 
 
@@ -338,7 +347,7 @@ def async_stream_prediction(
     prediction: Prediction, *, use_file_output: Optional[bool] = None
 ) -> AsyncIterator[ServerSentEvent]:
     """The events of a prediction, read asynchronously from `urls.stream`."""
-    state = PredictionStream(prediction)
+    state = PredictionStream(prediction, use_file_output=use_file_output is not False)
     return _async_stream_events(state)
 
 
@@ -397,7 +406,7 @@ class PredictionStream:
     once), when to reconnect, and when to give up and poll instead.
     """
 
-    def __init__(self, prediction: Prediction) -> None:
+    def __init__(self, prediction: Prediction, *, use_file_output: bool = False) -> None:
         url = (prediction.urls or {}).get("stream")
         if not url or not isinstance(url, str):
             raise ReplicateError(
@@ -415,6 +424,7 @@ class PredictionStream:
         self.polling = False
         self.seen_ids: Set[str] = set()
         self.outputs_delivered: List[str] = []
+        self.use_file_output = use_file_output
 
     def connecting(self) -> bool:
         """Whether to open a connection now (False once it is time to poll instead)."""
@@ -487,6 +497,8 @@ class PredictionStream:
                 return
             if kind == "output":
                 delivered.append(event.data)
+                if self.use_file_output:
+                    with_file_output(event, self.client)
             elif kind == "done":
                 self.done = True
             yield event
@@ -527,6 +539,8 @@ class PredictionStream:
             ServerSentEvent(event=ServerSentEvent.EventType.OUTPUT, data=data, id=last_id)
             for data in _undelivered(prediction.output, self.outputs_delivered)
         ]
+        if self.use_file_output:
+            events = [with_file_output(event, self.client) for event in events]
         reason = "{}" if prediction.status == "succeeded" else json.dumps({"reason": prediction.status})
         events.append(ServerSentEvent(event=ServerSentEvent.EventType.DONE, data=reason, id=last_id))
         return events
