@@ -18,8 +18,6 @@ from replicate.client import _TRANSPORT_OPTIONS, DEFAULT_TIMEOUT, Client
 
 if TYPE_CHECKING:
     from replicate.file import PagedFiles
-
-if TYPE_CHECKING:
     from replicate.webhook import StandardWebhooks
 
 __all__ = ["AsyncReplicate", "DefaultAsyncHttpxClient", "DefaultHttpxClient", "Replicate"]
@@ -173,7 +171,10 @@ class AsyncReplicate:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        return async_view(getattr(self._client, name))
+        view = async_view(getattr(self._client, name))
+        if isinstance(view, AsyncView):
+            setattr(self, name, view)  # one view per namespace: `client.predictions is client.predictions`
+        return view
 
     def __repr__(self) -> str:
         return f"AsyncReplicate(base_url={self._client.base_url!r})"
@@ -301,6 +302,10 @@ class AsyncView:
         # A nested namespace or endpoint (`webhooks.default.secret`) is viewed in turn, even
         # when an `async_` twin of the same name exists: `secret.get()` must stay reachable.
         if view is not value:
+            from replicate.resource import Namespace
+
+            if isinstance(value, Namespace):
+                setattr(self, name, view)  # stable, as the namespace it views
             return view
         twin = getattr(self._target, f"async_{name}", None)
         if twin is not None and callable(twin):

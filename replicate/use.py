@@ -53,7 +53,7 @@ from replicate._polling import TERMINAL_STATUSES
 from replicate.exceptions import ModelError, ReplicateError
 from replicate.helpers import FileOutput, _default_client, guess_url_content_type
 from replicate.identifier import ModelVersionIdentifier
-from replicate.model import model_predictions_path
+from replicate.model import Models, model_predictions_path
 from replicate.prediction import async_create_prediction, create_prediction
 from replicate.schema import is_concatenate, make_schema_backwards_compatible
 
@@ -603,7 +603,8 @@ class Function(_FunctionBase, Generic[Input, Output]):
         if self._resolution is not None:
             return self._resolution
         owner, name, version_id = self._identifier
-        model = self._client.models.get(owner, name)
+        # A namespace of its own, as v0's use() had: a patch of `replicate.models.get` sees none of it.
+        model = Models(self._client).get(owner, name)
         if version_id:
             return self._resolved(model, model.versions.get(version_id))
         if _runs_by_name(model):
@@ -657,7 +658,7 @@ class AsyncFunction(_FunctionBase, Generic[Input, Output]):
         if self._resolution is not None:
             return self._resolution
         owner, name, version_id = self._identifier
-        model = await self._client.models.async_get(owner, name)
+        model = await Models(self._client).async_get(owner, name)
         if version_id:
             return self._resolved(model, await model.versions.async_get(version_id))
         if _runs_by_name(model):

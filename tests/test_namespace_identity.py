@@ -149,3 +149,12 @@ def test_wrapt_wrapper_on_module_namespace_takes_effect(fake_default_client: Fak
         del namespace.create
     assert calls == ["v1"]
     assert len(fake_default_client.requests) == 2
+
+
+def test_async_replicate_namespaces_are_stable_views() -> None:
+    client = replicate.AsyncReplicate(bearer_token="t")
+    for name in NAMESPACES:
+        assert getattr(client, name) is getattr(client, name), name
+    for parent, child in NESTED:
+        namespace = getattr(client, parent)
+        assert getattr(namespace, child) is getattr(namespace, child), f"{parent}.{child}"
