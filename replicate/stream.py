@@ -409,10 +409,7 @@ class PredictionStream:
     def __init__(self, prediction: Prediction, *, use_file_output: bool = False) -> None:
         url = (prediction.urls or {}).get("stream")
         if not url or not isinstance(url, str):
-            raise ReplicateError(
-                title="Streaming not supported",
-                detail="Model does not support streaming. The prediction URLs do not include a stream key.",
-            )
+            raise ReplicateError("Model does not support streaming")  # v0's error, as v0 builds it
         self.prediction = prediction
         self.client = prediction._require_client()
         self.url = url

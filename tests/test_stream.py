@@ -277,9 +277,12 @@ def test_output_before_an_error_in_the_same_chunk_is_delivered(mode: str) -> Non
 
 def test_model_without_stream_url_raises_replicate_error(mode: str) -> None:
     api = FakeAPI().on("POST", "/v1/predictions", prediction("starting", stream=False))
-    with pytest.raises(ReplicateError, match="does not support streaming"):
+    with pytest.raises(ReplicateError, match="does not support streaming") as caught:
         collect(mode, api.client())
     assert [r.method for r in api.requests] == ["POST"]
+    # v0's error, built as v0 builds it
+    assert str(caught.value) == "ReplicateError Details:\ntype: Model does not support streaming"
+    assert caught.value.type == "Model does not support streaming"
 
 
 def test_prediction_stream_without_url_raises_at_the_call() -> None:
