@@ -322,6 +322,18 @@ class Client:
         if client is not None:
             await client.aclose()
 
+    def __copy__(self) -> Client:
+        """A shallow copy with namespaces of its own: they are cached per client."""
+        clone = type(self).__new__(type(self))
+        cached = {
+            name
+            for klass in type(self).__mro__
+            for name, value in vars(klass).items()
+            if isinstance(value, functools.cached_property)
+        }
+        clone.__dict__.update({key: value for key, value in self.__dict__.items() if key not in cached})
+        return clone
+
     def __enter__(self) -> Client:
         return self
 

@@ -158,3 +158,13 @@ def test_async_replicate_namespaces_are_stable_views() -> None:
     for parent, child in NESTED:
         namespace = getattr(client, parent)
         assert getattr(namespace, child) is getattr(namespace, child), f"{parent}.{child}"
+
+
+def test_a_copied_client_has_namespaces_of_its_own() -> None:
+    import copy
+
+    client = Client(api_token="t")
+    assert client.predictions._client is client
+    clone = copy.copy(client)
+    assert clone.predictions._client is clone and clone.predictions is not client.predictions
+    assert clone.models.versions._client is clone
