@@ -66,6 +66,15 @@ class Pollable(Protocol):
 ProgressCallback = Callable[[Any], None]
 
 
+def has_finished(resource: Any) -> bool:
+    """Whether a prediction or training has ended. A status this client does not know (one
+    added to the API later) counts as the end only once the server gives `completed_at`."""
+    status = resource.status
+    if status in KNOWN_STATUSES:
+        return status in TERMINAL_STATUSES
+    return getattr(resource, "completed_at", None) is not None
+
+
 def is_transient(exc: BaseException) -> bool:
     """Whether a failed poll is worth repeating: the network or the server, not the request."""
     if isinstance(exc, httpx.TransportError):
@@ -107,16 +116,10 @@ class Poller:
         """Report progress; True once terminal, TimeoutError once the deadline has passed."""
         resource = self.resource
         status = resource.status
-        if status not in KNOWN_STATUSES:
-            raise UnexpectedResponseError(
-                title="Unknown status",
-                detail=f"{type(resource).__name__} {resource.id} has status {status!r}, "
-                f"which this client does not know (expected one of {sorted(KNOWN_STATUSES)})",
-            )
         if self.on_progress is not None and (not self._reported or resource.logs != self._reported_logs):
             self._reported, self._reported_logs = True, resource.logs
             self.on_progress(resource)
-        if status in TERMINAL_STATUSES:
+        if has_finished(resource):
             return True
         if self.deadline is not None and time.monotonic() >= self.deadline:
             raise TimeoutError(

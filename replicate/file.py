@@ -7,6 +7,7 @@ import io
 import json
 import os
 import pathlib
+import stat
 import warnings
 from typing import Any, BinaryIO, Dict, Generator, List, Mapping, Optional, Union, cast
 
@@ -211,6 +212,7 @@ def _opened(file: Any, params: Mapping[str, Any]) -> Generator[Any, None, None]:
             handle = file
         else:
             raise ValueError(_UNSUPPORTED_FILE)
+        handle = _with_known_length(handle)
         _check_size(handle)
         name = params.get("filename") or os.path.basename(str(getattr(handle, "name", "") or "file"))
         yield handle, {
@@ -225,6 +227,27 @@ class _Named:
 
     def __init__(self, name: str) -> None:
         self.name = name
+
+
+def _with_known_length(handle: Any) -> Any:
+    """The file, or for one that is not a regular file (a FIFO, a socket, a character device)
+    its content read into memory: such a file has no size to declare, and an upload that
+    declared the wrong one would fail halfway. More than the API accepts is refused unsent."""
+    try:
+        mode = os.fstat(handle.fileno()).st_mode
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return handle  # an in-memory file: its length is known
+    if stat.S_ISREG(mode):
+        return handle
+    content = handle.read(MAX_FILE_SIZE + 1)
+    if len(content) > MAX_FILE_SIZE:
+        raise ValueError(
+            f"file {getattr(handle, 'name', '')!r} is not a regular file and holds more than the "
+            "100 MiB the API accepts"
+        )
+    buffered = io.BytesIO(content)
+    buffered.name = getattr(handle, "name", "file")
+    return buffered
 
 
 def _check_size(handle: Any) -> None:

@@ -24,7 +24,8 @@ from typing import (
 )
 
 import httpx
-from typing_extensions import NotRequired, TypedDict, Unpack
+from pydantic import WrapValidator
+from typing_extensions import Annotated, NotRequired, TypedDict, Unpack
 
 from replicate._polling import (
     async_follow_stream,
@@ -41,6 +42,7 @@ from replicate.resource import (
     Operation,
     Resource,
     drop_none,
+    keep_unknown_text,
     parse_resource,
     path_segment,
 )
@@ -74,7 +76,7 @@ class Prediction(Resource):
     version: str
     """The version of the model used, or `hidden` for official models."""
 
-    status: PredictionStatus
+    status: Annotated[PredictionStatus, WrapValidator(keep_unknown_text)]
     """The status of the prediction."""
 
     input: Optional[Dict[str, Any]] = None
@@ -101,7 +103,7 @@ class Prediction(Resource):
     completed_at: Optional[str] = None
     """When the prediction was completed, if finished."""
 
-    urls: Optional[Dict[str, str]] = None
+    urls: Optional[Dict[str, Optional[str]]] = None
     """URLs for the prediction: `get`, `cancel`, `web`, and `stream` for streaming models."""
 
     @dataclass

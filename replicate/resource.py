@@ -21,7 +21,16 @@ from typing import (
 )
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationInfo, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    model_validator,
+)
 
 from replicate.exceptions import UnexpectedResponseError, describe_body
 
@@ -85,6 +94,26 @@ class Resource(ClientBound, BaseModel):
     )
 
     _client: Optional[Client] = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_what_the_server_sent(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        """Read an answer with an odd optional field (a new type, a null, another shape):
+        the field keeps the server's value as it was sent, and the rest is read as usual."""
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            if not isinstance(data, dict):
+                raise
+            errors = exc.errors()
+            odd = {error["loc"][0] for error in errors if error["loc"] and error["type"] != "missing"}
+            optional = {name for name, field in cls.model_fields.items() if not field.is_required()}
+            if not odd or not odd <= optional or any(error["type"] == "missing" for error in errors):
+                raise
+            resource = handler({key: value for key, value in data.items() if key not in odd})
+            for name in odd:
+                resource.__dict__[name] = data[name]
+            return resource
 
     @model_validator(mode="after")
     def _attach_client(self, info: ValidationInfo) -> Any:
@@ -300,6 +329,17 @@ _DOT_SEGMENTS = frozenset([".", ".."])
 
 # Characters a path segment never needs quoted (RFC 3986 "unreserved"): ids and names are these.
 _UNRESERVED = re.compile(r"[A-Za-z0-9._~-]+").fullmatch
+
+
+def keep_unknown_text(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """A field validator for enumerations that grow: text it does not know is kept as sent
+    (a status added to the API later), anything else must be valid."""
+    try:
+        return handler(value)
+    except ValidationError:
+        if isinstance(value, str):
+            return value
+        raise
 
 
 def drop_none(values: Mapping[str, Any]) -> Dict[str, Any]:

@@ -18,8 +18,8 @@ from typing import (
 from typing_extensions import Unpack
 
 from replicate._polling import (
-    TERMINAL_STATUSES,
     async_iterate_stream_output,
+    has_finished,
     has_stream,
     iterate_stream_output,
 )
@@ -163,7 +163,7 @@ class Target:
         expired first. v0 and the newer SDK both read it so; see WIRE.md "Blocking mode".
         """
         if self.params.get("wait") is False:
-            return prediction.status in TERMINAL_STATUSES
+            return has_finished(prediction)
         return prediction.status != "starting"
 
     def hold_unless_iterator(self, client: Client) -> None:

@@ -5,15 +5,22 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
-from pydantic import model_validator
-from typing_extensions import NotRequired, TypedDict, Unpack
+from pydantic import WrapValidator, model_validator
+from typing_extensions import Annotated, NotRequired, TypedDict, Unpack
 
 from replicate._polling import async_wait_for_terminal_status, wait_for_terminal_status
 from replicate.helpers import FileEncodingStrategy, async_encode_json, encode_json
 from replicate.identifier import ModelVersionIdentifier
 from replicate.pagination import Cursor, Page, list_path, parse_page
 from replicate.prediction import PredictionStatus, WebhookEvent, check_create_params
-from replicate.resource import Namespace, Operation, Resource, parse_resource, path_segment
+from replicate.resource import (
+    Namespace,
+    Operation,
+    Resource,
+    keep_unknown_text,
+    parse_resource,
+    path_segment,
+)
 from replicate.version import Version, model_owner_and_name
 
 if TYPE_CHECKING:
@@ -35,7 +42,7 @@ class Training(Resource):
     destination: Optional[str] = None
     """The model that receives the trained version, `owner/name`."""
 
-    status: PredictionStatus
+    status: Annotated[PredictionStatus, WrapValidator(keep_unknown_text)]
     """The status of the training."""
 
     input: Optional[Dict[str, Any]] = None

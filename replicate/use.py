@@ -49,7 +49,7 @@ from urllib.parse import unquote, urlsplit
 
 from typing_extensions import ParamSpec
 
-from replicate._polling import TERMINAL_STATUSES
+from replicate._polling import has_finished
 from replicate.exceptions import ModelError, ReplicateError
 from replicate.helpers import FileOutput, _default_client, guess_url_content_type
 from replicate.identifier import ModelVersionIdentifier
@@ -426,7 +426,7 @@ def _streams_events(prediction: Prediction, output: Dict[str, Any]) -> bool:
     # SSE carries output items as text, which is faithful only for string items (tokens and
     # file URLs); a finished prediction already holds all its output.
     return (
-        prediction.status not in TERMINAL_STATUSES
+        not has_finished(prediction)
         and bool((prediction.urls or {}).get("stream"))
         and _item_schema(output).get("type") == "string"
     )

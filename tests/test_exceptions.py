@@ -94,8 +94,9 @@ def test_success_with_unreadable_body() -> None:
     assert "GET /v1/predictions/p1" in detail and "<html>hello</html>" in detail
 
 
-def test_success_with_unknown_status_quotes_the_server() -> None:
-    body = {"id": "p1", "model": "a/b", "version": "v", "status": "exploded"}
+def test_success_with_an_unreadable_status_quotes_the_server() -> None:
+    # An unknown status string is kept as sent (test_security); a status of another shape is unreadable.
+    body = {"id": "p1", "model": "a/b", "version": "v", "status": {"state": "exploded"}}
     client = client_answering(httpx.Response(200, json=body))
     with pytest.raises(exceptions.UnexpectedResponseError) as caught:
         client.predictions.get("p1")

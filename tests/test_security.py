@@ -815,3 +815,145 @@ def test_exceptions_pickle_and_deep_copy_without_the_token() -> None:
     restored = pickle.loads(pickled)
     assert type(restored) is NotFoundError and restored.detail == "nope" and restored.status == 404
     assert copy.deepcopy(api_error).detail == "nope"
+
+
+# --- 6. lenient reading ---------------------------------------------------------------------
+
+
+def _answering(routes: Dict[str, Any]) -> Tuple[Recorder, Client]:
+    recorder = Recorder(lambda request: httpx.Response(200, json=routes[request.url.path]))
+    return recorder, recorder.client()
+
+
+@modes
+def test_a_null_stream_url_leaves_the_prediction_readable(mode: str) -> None:
+    body = {**PREDICTION, "urls": {"get": "https://api.replicate.com/v1/predictions/p1", "stream": None}}
+    recorder, client = _answering({"/v1/predictions/p1": body})
+    prediction = run_mode(mode, lambda: client.predictions.get("p1"), lambda: client.predictions.async_get("p1"))
+    assert prediction.urls == body["urls"] and prediction.output == "ok"
+    # waiting by the stream falls back to polling: there is no stream to follow
+    run_mode(mode, lambda: prediction.wait(strategy="stream"), lambda: prediction.async_wait(strategy="stream"))
+    assert len(recorder.requests) == 1
+
+
+@modes
+def test_one_item_with_an_unknown_status_leaves_the_page_readable(mode: str) -> None:
+    page = {"next": None, "previous": None, "results": [{**PREDICTION, "id": "q", "status": "queued"}, PREDICTION]}
+    _, client = _answering({"/v1/predictions": page})
+    got = run_mode(mode, lambda: client.predictions.list(), lambda: client.predictions.async_list())
+    assert [(p.id, p.status) for p in got.results] == [("q", "queued"), ("p1", "succeeded")]
+
+
+@modes
+def test_a_search_collection_whose_models_are_objects_leaves_the_search_readable(mode: str) -> None:
+    objects = [{"owner": "acme", "name": "m"}]
+    answer = {
+        "query": "q",
+        "models": [],
+        "pages": [{"name": "Docs", "href": "https://replicate.com/docs"}],
+        "collections": [
+            {"name": "A", "slug": "a", "description": "d", "models": objects},
+            {"name": "B", "slug": "b", "description": "d", "models": ["acme/n"]},
+        ],
+    }
+    _, client = _answering({"/v1/search": answer})
+    found = run_mode(mode, lambda: client.search("q"), lambda: client.async_search("q"))
+    assert found.collections[0].models == objects  # kept as the server sent it
+    assert found.collections[1].models == ["acme/n"] and found.pages[0].name == "Docs"
+
+
+@pytest.mark.parametrize(
+    "status, completed_at, finished",
+    [("aborted", None, True), ("canceled", None, True), ("queued", None, False), ("queued", "2024-01-01T00:00:00Z", True)],
+)
+def test_a_status_counts_as_the_end_only_when_it_is(status: str, completed_at: Optional[str], finished: bool) -> None:
+    from replicate._polling import has_finished
+
+    prediction = Prediction.model_validate({**PREDICTION, "status": status, "completed_at": completed_at})
+    assert prediction.status == status and has_finished(prediction) is finished
+
+
+@modes
+def test_waiting_goes_on_through_an_unknown_status_until_the_end(mode: str) -> None:
+    answers = [
+        {**PREDICTION, "status": "queued", "output": None},
+        {**PREDICTION, "status": "aborted", "output": None},
+    ]
+    recorder = Recorder(lambda request: httpx.Response(200, json=answers.pop(0) if len(answers) > 1 else answers[0]))
+    client = recorder.client()
+    prediction = Prediction.model_validate({**PREDICTION, "status": "starting"}, context={"client": client})
+    run_mode(mode, lambda: prediction.wait(timeout=5), lambda: prediction.async_wait(timeout=5))
+    assert prediction.status == "aborted" and len(recorder.requests) == 2
+
+
+# --- 7. inputs and webhooks -----------------------------------------------------------------
+
+FILE_ANSWER: Dict[str, Any] = {
+    "id": "f1",
+    "name": "in.fifo",
+    "content_type": "application/octet-stream",
+    "size": 10,
+    "etag": "e",
+    "checksums": {},
+    "metadata": {},
+    "created_at": "2024-01-01T00:00:00Z",
+    "urls": {"get": "https://api.replicate.com/v1/files/f1"},
+}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX-only")
+@modes
+def test_a_fifo_as_an_input_is_uploaded_whole(mode: str, tmp_path: Path) -> None:
+    fifo = tmp_path / "in.fifo"
+    os.mkfifo(fifo)
+    content = b"from a pipe " * 5000
+
+    def write() -> None:
+        with open(fifo, "wb") as pipe:
+            pipe.write(content)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    with LoopbackServer(lambda head, headers, body: json_response(201, FILE_ANSWER)) as server:
+        client = Client(api_token=TOKEN, base_url=server.url)
+        uploaded = run_mode(mode, lambda: client.files.create(fifo), lambda: client.files.async_create(fifo))
+    writer.join(timeout=5)
+    assert uploaded.id == "f1" and len(server.requests) == 1
+    _, headers, body = server.requests[0]
+    assert int(headers["content-length"]) == len(body) and content in body
+
+
+def test_an_endless_character_device_is_refused_before_sending(monkeypatch: pytest.MonkeyPatch) -> None:
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero")
+    import replicate.file
+
+    monkeypatch.setattr(replicate.file, "MAX_FILE_SIZE", 1024 * 1024)
+    recorder = Recorder()
+    with pytest.raises(ValueError, match="not a regular file"):
+        recorder.client().files.create(Path("/dev/zero"))
+    assert recorder.requests == []
+
+
+@pytest.mark.parametrize("style", ["v0 with tolerance", "newer"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"webhook-timestamp": "9" * 5000},
+        {"webhook-timestamp": "1e400"},
+        {"webhook-signature": "v1," + "A" * 1_000_001},
+        {"webhook-signature": "garbage"},
+    ],
+    ids=["5000-digit timestamp", "float timestamp", "huge signature", "malformed signature"],
+)
+def test_absurd_webhook_headers_are_validation_errors(style: str, headers: Dict[str, str]) -> None:
+    from replicate._sdk import Replicate
+    from replicate.webhook import Webhooks, WebhookSigningSecret, WebhookValidationError
+
+    secret = WebhookSigningSecret(key="whsec_c2VjcmV0")
+    sent = {"webhook-id": "msg_1", "webhook-timestamp": str(int(time.time())), "webhook-signature": "v1,c2ln", **headers}
+    with pytest.raises(WebhookValidationError):
+        if style == "newer":
+            Replicate(api_token=TOKEN).webhooks.validate(headers=sent, body="{}", secret=secret)
+        else:
+            Webhooks.validate(headers=sent, body="{}", secret=secret, tolerance=300)
