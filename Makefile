@@ -37,6 +37,8 @@ lint: venv
 
 demo: venv
 	$(BIN)/python -m replicate.emulator --port 0 -- $(BIN)/python examples/quickstart.py
+	@echo; echo '== command line: replicate run replicate/hello-world text=world =='
+	$(BIN)/replicate emulator --port 0 -- $(BIN)/replicate run replicate/hello-world text=world
 
 bench: venv
 	$(BIN)/python benchmarks/run.py

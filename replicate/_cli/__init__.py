@@ -8,7 +8,6 @@ error, 130 interrupted.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from typing import TYPE_CHECKING, List, Optional, Sequence
 
@@ -25,7 +24,6 @@ _GLOBAL_OPTIONS_WITH_VALUE = frozenset(["--base-url"])
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line; returns the exit status."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    _interrupts_raise()
     command_at = _command_index(arguments)
     if command_at is not None and arguments[command_at] == "emulator":
         return _emulator(arguments[command_at + 1 :])
@@ -74,7 +72,9 @@ def _execute(ctx: Context) -> int:
             commands.error(line)
         return commands.EXIT_MODEL_FAILED
     except ReplicateError as exc:
-        commands.error(f"replicate: API error: {commands.one_line(exc)}{commands.api_error_hint(exc)}")
+        commands.error(
+            f"replicate: API error: {commands.one_line(exc)}{commands.api_error_hint(exc)}"
+        )
         return commands.EXIT_API_ERROR
     except httpx.HTTPError as exc:
         commands.error(f"replicate: {commands.describe_network_error(exc)}")
@@ -116,10 +116,3 @@ def _emulator(arguments: List[str]) -> int:
         return 2
     return emulator_main(arguments)
 
-
-def _interrupts_raise() -> None:
-    """Make Ctrl-C raise KeyboardInterrupt, even when the parent process ignored SIGINT."""
-    try:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-    except ValueError:  # not the main thread
-        pass

@@ -98,7 +98,9 @@ def model_inputs(arguments: List[str]) -> Dict[str, Any]:
         raise UsageError(str(exc)) from None
 
 
-def model_target(ref: str, inputs: Dict[str, Any], params: Optional[Dict[str, Any]] = None) -> Target:
+def model_target(
+    ref: str, inputs: Dict[str, Any], params: Optional[Dict[str, Any]] = None
+) -> Target:
     """What REF runs: `owner/name`, `owner/name:version` or a version id; a usage error otherwise."""
     from replicate.identifier import resolve_ref
     from replicate.run import Target
@@ -149,11 +151,14 @@ def canceling_on_interrupt(ctx: Context, prediction: Prediction) -> Iterator[Non
             ctx.new_client().predictions.cancel(prediction.id)
         except Exception as exc:
             raise CommandError(
-                f"interrupted; could not cancel prediction {prediction.id}: {one_line(exc)}", EXIT_INTERRUPTED
+                f"interrupted; could not cancel prediction {prediction.id}: {one_line(exc)}",
+                EXIT_INTERRUPTED,
             ) from None
         finally:
             _restore_interrupts(previous)
-        raise CommandError(f"interrupted: canceled prediction {prediction.id}", EXIT_INTERRUPTED) from None
+        raise CommandError(
+            f"interrupted: canceled prediction {prediction.id}", EXIT_INTERRUPTED
+        ) from None
 
 
 def _ignore_interrupts() -> Any:
@@ -224,7 +229,9 @@ def output_schema_of(client: Client, target: Target, prediction: Prediction) -> 
     return output_schema(version)
 
 
-def print_items(ctx: Context, prediction: Prediction, schema: Dict[str, Any], strategy: str, saver: FileSaver) -> None:
+def print_items(
+    ctx: Context, prediction: Prediction, schema: Dict[str, Any], strategy: str, saver: FileSaver
+) -> None:
     """Print an iterator's items as the model yields them: text tokens joined, others a line each."""
     from replicate._polling import TERMINAL_STATUSES, iterate_stream_output
     from replicate.helpers import transform_output
@@ -268,7 +275,9 @@ def finish(ctx: Context, prediction: Prediction, saver: FileSaver, printed: bool
             save_files(transform_output(prediction.output, ctx.client), saver)
         ctx.out.json(prediction)
     elif succeeded and not printed:
-        for item in output_items(save_files(transform_output(prediction.output, ctx.client), saver)):
+        for item in output_items(
+            save_files(transform_output(prediction.output, ctx.client), saver)
+        ):
             ctx.out.line(item_text(item))
     if not succeeded:
         for line in describe_failure(prediction):
@@ -392,7 +401,9 @@ def models_get(ctx: Context) -> int:
 def models_versions(ctx: Context) -> int:
     """`replicate models versions OWNER/NAME`: the model's versions, newest first."""
     owner, name = model_name(ctx.args.model, "model").split("/")
-    versions = first_items(lambda cursor: ctx.client.models.versions.list(owner, name, cursor=cursor), ctx.args.limit)
+    versions = first_items(
+        lambda cursor: ctx.client.models.versions.list(owner, name, cursor=cursor), ctx.args.limit
+    )
     ctx.out.table(versions, ("id", "created_at", "cog_version"))
     return EXIT_OK
 
@@ -417,7 +428,9 @@ def models_schema(ctx: Context) -> int:
     try:
         owner, name, version_id = ModelVersionIdentifier.parse(ref)
     except ValueError:
-        raise UsageError(f"invalid model reference {ref!r}: expected owner/name or owner/name:version") from None
+        raise UsageError(
+            f"invalid model reference {ref!r}: expected owner/name or owner/name:version"
+        ) from None
     version: Optional[Version]
     if version_id:
         version = ctx.client.models.versions.get(owner, name, version_id)
@@ -428,7 +441,14 @@ def models_schema(ctx: Context) -> int:
     schemas = (version.openapi_schema or {}).get("components", {}).get("schemas", {})
     input_schema, output_schema = schemas.get("Input", {}), schemas.get("Output", {})
     if ctx.out.json_mode:
-        ctx.out.json({"model": f"{owner}/{name}", "version": version.id, "input": input_schema, "output": output_schema})
+        ctx.out.json(
+            {
+                "model": f"{owner}/{name}",
+                "version": version.id,
+                "input": input_schema,
+                "output": output_schema,
+            }
+        )
         return EXIT_OK
     from replicate._cli.schema import input_rows, type_of
 
@@ -535,7 +555,9 @@ def hardware_list(ctx: Context) -> int:
 
 def collections_list(ctx: Context) -> int:
     """`replicate collections list`."""
-    ctx.out.table(first_items(ctx.client.collections.list, ctx.args.limit), ("slug", "name", "description"))
+    ctx.out.table(
+        first_items(ctx.client.collections.list, ctx.args.limit), ("slug", "name", "description")
+    )
     return EXIT_OK
 
 
@@ -598,7 +620,11 @@ def describe_network_error(exc: Exception) -> str:
 
 def api_error_hint(exc: Any) -> str:
     """What to do about an authentication failure."""
-    return " (is REPLICATE_API_TOKEN set to a valid token?)" if getattr(exc, "status", None) == 401 else ""
+    return (
+        " (is REPLICATE_API_TOKEN set to a valid token?)"
+        if getattr(exc, "status", None) == 401
+        else ""
+    )
 
 
 Handler = Callable[[Context], int]

@@ -54,7 +54,9 @@ def parse_value(argument: str) -> tuple[str, Any]:
         try:
             return key, json.loads(text, parse_constant=_reject_constant)
         except ValueError as exc:
-            raise InputError(f"input {key!r}: {key}:= needs valid JSON, got {text!r} ({exc})") from None
+            raise InputError(
+                f"input {key!r}: {key}:= needs valid JSON, got {text!r} ({exc})"
+            ) from None
     if text.startswith("@"):
         return key, _file(key, text[1:])
     return key, _json_or_text(text)
@@ -72,13 +74,17 @@ def _json_or_text(text: str) -> Any:
 def _file(key: str, name: str) -> Path:
     """The path of a `KEY=@PATH` file input, checked to be a readable file before anything is sent."""
     if not name:
-        raise InputError(f"input {key!r}: expected a file path after '@' (use {key}==@... for the text)")
+        raise InputError(
+            f"input {key!r}: expected a file path after '@' (use {key}==@... for the text)"
+        )
     path = Path(name).expanduser()
     try:
         with path.open("rb"):
             pass
     except OSError as exc:
-        raise InputError(f"input {key!r}: cannot read file {name!r}: {exc.strerror or exc}") from None
+        raise InputError(
+            f"input {key!r}: cannot read file {name!r}: {exc.strerror or exc}"
+        ) from None
     return path
 
 

@@ -8,7 +8,19 @@ import os
 import posixpath
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, TextIO, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Optional,
+    Sequence,
+    Set,
+    TextIO,
+    Union,
+)
 from urllib.parse import unquote, urlparse
 
 if TYPE_CHECKING:
@@ -71,7 +83,9 @@ class Output:
                 for text in value.rstrip("\n").split("\n"):
                     self.line(f"  {text}")
             else:
-                self.line(f"{key}: {value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)}")
+                self.line(
+                    f"{key}: {value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)}"
+                )
 
     def table(self, items: Iterable[Any], columns: Sequence[Column]) -> None:
         """A list of resources: one JSON document per line, or aligned columns of text."""
@@ -82,8 +96,15 @@ class Output:
         rows = []
         for item in items:
             data = as_json(item)
-            rows.append([_cell(column(data) if callable(column) else _field(data, column)) for column in columns])
-        widths = [max([len(row[index]) for row in rows], default=0) for index in range(len(columns))]
+            rows.append(
+                [
+                    _cell(column(data) if callable(column) else _field(data, column))
+                    for column in columns
+                ]
+            )
+        widths = [
+            max([len(row[index]) for row in rows], default=0) for index in range(len(columns))
+        ]
         for row in rows:
             cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths)] + row[-1:]
             self.line("  ".join(cells).rstrip())
@@ -215,8 +236,13 @@ def save_files(value: Any, saver: FileSaver) -> Any:
 
 def describe_failure(prediction: Any, log_lines: int = 10) -> List[str]:
     """What to tell a person about a failed or canceled prediction: its error and last log lines."""
-    lines = [f"prediction {prediction.id} {prediction.status}" + (f": {prediction.error}" if prediction.error else "")]
-    logs = [line for line in (prediction.logs or "").replace("\r", "\n").split("\n") if line.strip()]
+    lines = [
+        f"prediction {prediction.id} {prediction.status}"
+        + (f": {prediction.error}" if prediction.error else "")
+    ]
+    logs = [
+        line for line in (prediction.logs or "").replace("\r", "\n").split("\n") if line.strip()
+    ]
     if logs:
         lines.append(f"last {min(log_lines, len(logs))} log lines:")
         lines += [f"  {line}" for line in logs[-log_lines:]]
@@ -237,4 +263,3 @@ def item_text(item: Any) -> str:
     if isinstance(item, dict):
         return json.dumps(item, indent=2, ensure_ascii=False)
     return json.dumps(item, ensure_ascii=False)
-

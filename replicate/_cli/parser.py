@@ -51,28 +51,44 @@ def build_parser() -> argparse.ArgumentParser:
         "output there under its own name (default: the current directory)",
     )
     run.add_argument(
-        "--no-wait", action="store_true", help="print the prediction's id and URL and return at once"
+        "--no-wait",
+        action="store_true",
+        help="print the prediction's id and URL and return at once",
     )
     _wait_strategy_option(run)
 
-    stream = _command(subcommands, "stream", commands.stream, "run a model and print its output tokens as they arrive")
+    stream = _command(
+        subcommands,
+        "stream",
+        commands.stream,
+        "run a model and print its output tokens as they arrive",
+    )
     stream.add_argument("ref", metavar="REF", help=REF_HELP)
     stream.add_argument("inputs", nargs="*", metavar="KEY=VALUE", help=INPUTS_HELP)
 
-    predictions = _group(subcommands, "predictions", "list, inspect, cancel and wait for predictions")
+    predictions = _group(
+        subcommands, "predictions", "list, inspect, cancel and wait for predictions"
+    )
     _listing(predictions, "list", commands.predictions_list, "list your predictions, newest first")
-    _command(predictions, "get", commands.predictions_get, "show a prediction").add_argument("id", metavar="ID")
-    _command(predictions, "cancel", commands.predictions_cancel, "cancel a prediction").add_argument(
+    _command(predictions, "get", commands.predictions_get, "show a prediction").add_argument(
         "id", metavar="ID"
     )
+    _command(
+        predictions, "cancel", commands.predictions_cancel, "cancel a prediction"
+    ).add_argument("id", metavar="ID")
     wait = _command(
-        predictions, "wait", commands.predictions_wait, "wait for a prediction to finish and show it"
+        predictions,
+        "wait",
+        commands.predictions_wait,
+        "wait for a prediction to finish and show it",
     )
     wait.add_argument("id", metavar="ID")
     _wait_strategy_option(wait)
 
     models = _group(subcommands, "models", "inspect and search models")
-    _command(models, "get", commands.models_get, "show a model").add_argument("model", metavar="OWNER/NAME")
+    _command(models, "get", commands.models_get, "show a model").add_argument(
+        "model", metavar="OWNER/NAME"
+    )
     schema = _command(
         models, "schema", commands.models_schema, "show a version's input and output schema"
     )
@@ -90,18 +106,29 @@ def build_parser() -> argparse.ArgumentParser:
     create = _command(trainings, "create", commands.trainings_create, "train a model version")
     create.add_argument("ref", metavar="REF", help="the version to train: owner/name:version")
     create.add_argument(
-        "--destination", required=True, metavar="OWNER/NAME", help="the model that receives the new version"
+        "--destination",
+        required=True,
+        metavar="OWNER/NAME",
+        help="the model that receives the new version",
     )
     create.add_argument("inputs", nargs="*", metavar="KEY=VALUE", help=INPUTS_HELP)
     _listing(trainings, "list", commands.trainings_list, "list your trainings, newest first")
-    _command(trainings, "get", commands.trainings_get, "show a training").add_argument("id", metavar="ID")
-    _command(trainings, "cancel", commands.trainings_cancel, "cancel a training").add_argument("id", metavar="ID")
+    _command(trainings, "get", commands.trainings_get, "show a training").add_argument(
+        "id", metavar="ID"
+    )
+    _command(trainings, "cancel", commands.trainings_cancel, "cancel a training").add_argument(
+        "id", metavar="ID"
+    )
 
     files = _group(subcommands, "files", "upload and manage files")
-    _command(files, "upload", commands.files_upload, "upload a file").add_argument("path", metavar="PATH")
+    _command(files, "upload", commands.files_upload, "upload a file").add_argument(
+        "path", metavar="PATH"
+    )
     _command(files, "list", commands.files_list, "list your files")
     _command(files, "get", commands.files_get, "show a file").add_argument("id", metavar="ID")
-    _command(files, "delete", commands.files_delete, "delete a file").add_argument("id", metavar="ID")
+    _command(files, "delete", commands.files_delete, "delete a file").add_argument(
+        "id", metavar="ID"
+    )
 
     hardware = _group(subcommands, "hardware", "the hardware models run on")
     _command(hardware, "list", commands.hardware_list, "list the available hardware")
@@ -110,9 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     collections = _group(subcommands, "collections", "curated collections of models")
     _listing(collections, "list", commands.collections_list, "list the collections")
-    _command(collections, "get", commands.collections_get, "show a collection and its models").add_argument(
-        "slug", metavar="SLUG"
-    )
+    _command(
+        collections, "get", commands.collections_get, "show a collection and its models"
+    ).add_argument("slug", metavar="SLUG")
 
     deployments = _group(subcommands, "deployments", "your deployments")
     _listing(deployments, "list", commands.deployments_list, "list your deployments")
@@ -162,15 +189,22 @@ def _global_options(top_level: bool) -> argparse.ArgumentParser:
     return options
 
 
-def _command(subcommands: Any, name: str, handler: commands.Handler, help: str) -> argparse.ArgumentParser:
+def _command(
+    subcommands: Any, name: str, handler: commands.Handler, help: str
+) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subcommands.add_parser(
-        name, help=help, description=help[:1].upper() + help[1:] + ".", parents=[_global_options(False)]
+        name,
+        help=help,
+        description=help[:1].upper() + help[1:] + ".",
+        parents=[_global_options(False)],
     )
     parser.set_defaults(handler=handler, parser=parser)
     return parser
 
 
-def _listing(subcommands: Any, name: str, handler: commands.Handler, help: str) -> argparse.ArgumentParser:
+def _listing(
+    subcommands: Any, name: str, handler: commands.Handler, help: str
+) -> argparse.ArgumentParser:
     parser = _command(subcommands, name, handler, help)
     parser.add_argument("--limit", type=_positive_int, default=100, metavar="N", help=LIMIT_HELP)
     return parser
@@ -178,7 +212,10 @@ def _listing(subcommands: Any, name: str, handler: commands.Handler, help: str) 
 
 def _group(subcommands: Any, name: str, help: str) -> Any:
     parser = subcommands.add_parser(
-        name, help=help, description=help[:1].upper() + help[1:] + ".", parents=[_global_options(False)]
+        name,
+        help=help,
+        description=help[:1].upper() + help[1:] + ".",
+        parents=[_global_options(False)],
     )
     parser.set_defaults(parser=parser)
     return parser.add_subparsers(dest="action", metavar="ACTION", required=True)

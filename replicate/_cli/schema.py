@@ -21,7 +21,9 @@ def input_rows(input_schema: Dict[str, Any], schemas: Dict[str, Any]) -> List[Di
             {
                 "name": name + ("*" if name in required else ""),
                 "type": type_of(spec, schemas),
-                "default": json.dumps(spec["default"], ensure_ascii=False) if "default" in spec else None,
+                "default": json.dumps(spec["default"], ensure_ascii=False)
+                if "default" in spec
+                else None,
                 "description": spec.get("description"),
             }
         )
@@ -43,7 +45,9 @@ def type_of(spec: Any, schemas: Dict[str, Any]) -> str:
             return f"iterator of {items}{joined}"
         return f"array of {items}"
     if "enum" in spec:
-        return f"{kind}, one of " + ", ".join(json.dumps(choice, ensure_ascii=False) for choice in spec["enum"])
+        return f"{kind}, one of " + ", ".join(
+            json.dumps(choice, ensure_ascii=False) for choice in spec["enum"]
+        )
     low, high = spec.get("minimum"), spec.get("maximum")
     if low is not None and high is not None:
         return f"{kind} {low}..{high}"
@@ -60,7 +64,12 @@ def _resolved(spec: Any, schemas: Dict[str, Any]) -> Dict[str, Any]:
         return {}
     reference = spec.get("$ref")
     all_of = spec.get("allOf")
-    if reference is None and isinstance(all_of, list) and len(all_of) == 1 and isinstance(all_of[0], dict):
+    if (
+        reference is None
+        and isinstance(all_of, list)
+        and len(all_of) == 1
+        and isinstance(all_of[0], dict)
+    ):
         reference = all_of[0].get("$ref")
     if not isinstance(reference, str):
         return spec
