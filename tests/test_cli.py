@@ -445,6 +445,27 @@ def test_stream_of_a_failing_model_exits_1(cli: Any) -> None:
     )
 
 
+@pytest.mark.parametrize("json_mode", [False, True])
+def test_stream_of_a_prediction_without_a_stream_prints_its_output_when_it_finishes(
+    emu: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    json_mode: bool,
+) -> None:
+    import replicate._polling
+
+    monkeypatch.setattr(replicate._polling, "has_stream", lambda prediction: False)
+    monkeypatch.setenv("REPLICATE_API_TOKEN", TOKEN)
+    monkeypatch.setenv("REPLICATE_BASE_URL", emu.base_url)
+    monkeypatch.setenv("REPLICATE_POLL_INTERVAL", "0.05")
+    assert main(["stream", HELLO_WORLD, "text=unstreamed", *(["--json"] if json_mode else [])]) == 0
+    stdout = capsys.readouterr().out
+    if json_mode:
+        assert json_lines(stdout)[0]["output"] == "hello unstreamed"
+    else:
+        assert stdout == "hello unstreamed\n"
+
+
 # --- predictions ------------------------------------------------------------------------------
 
 

@@ -115,4 +115,3 @@ def _emulator(arguments: List[str]) -> int:
         )
         return 2
     return emulator_main(arguments)
-

@@ -11,10 +11,11 @@ import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence
 
 from replicate._cli.inputs import InputError, parse_inputs
 from replicate._cli.output import (
+    Column,
     FileSaver,
     Output,
     Progress,
@@ -38,6 +39,9 @@ EXIT_API_ERROR = 3
 EXIT_INTERRUPTED = 130
 
 _MODEL_NAME = re.compile(r"[^/:\s]+/[^/:\s]+")
+
+
+Handler = Callable[["Context"], int]
 
 
 class CommandError(Exception):
@@ -233,7 +237,7 @@ def print_items(
     ctx: Context, prediction: Prediction, schema: Dict[str, Any], strategy: str, saver: FileSaver
 ) -> None:
     """Print an iterator's items as the model yields them: text tokens joined, others a line each."""
-    from replicate._polling import TERMINAL_STATUSES, iterate_stream_output
+    from replicate._polling import iterate_stream_output
     from replicate.helpers import transform_output
     from replicate.run import items_from_stream
     from replicate.schema import is_concatenate
@@ -259,10 +263,26 @@ def print_items(
     finally:
         if wrote_text:
             ctx.out.line()
+    read_final_state(prediction)
+
+
+def read_final_state(prediction: Prediction) -> None:
+    """Once its output has been read, read the prediction itself: its status, error and logs."""
+    from replicate._polling import TERMINAL_STATUSES
+
     if prediction.status not in TERMINAL_STATUSES:
-        prediction.reload()  # the stream ended at `done`; the prediction holds the final state
+        prediction.reload()  # a stream ends at `done` without the final state
         if prediction.status not in TERMINAL_STATUSES:
             prediction.wait(strategy="poll")
+
+
+def exit_status(prediction: Prediction) -> int:
+    """0 when the prediction succeeded; else 1, with its error and last log lines on stderr."""
+    if prediction.status == "succeeded":
+        return EXIT_OK
+    for line in describe_failure(prediction):
+        error(line)
+    return EXIT_MODEL_FAILED
 
 
 def finish(ctx: Context, prediction: Prediction, saver: FileSaver, printed: bool) -> int:
@@ -271,7 +291,7 @@ def finish(ctx: Context, prediction: Prediction, saver: FileSaver, printed: bool
 
     succeeded = prediction.status == "succeeded"
     if ctx.out.json_mode:
-        if succeeded and ctx.args.output:
+        if succeeded and saver.destination is not None:
             save_files(transform_output(prediction.output, ctx.client), saver)
         ctx.out.json(prediction)
     elif succeeded and not printed:
@@ -279,11 +299,7 @@ def finish(ctx: Context, prediction: Prediction, saver: FileSaver, printed: bool
             save_files(transform_output(prediction.output, ctx.client), saver)
         ):
             ctx.out.line(item_text(item))
-    if not succeeded:
-        for line in describe_failure(prediction):
-            error(line)
-        return EXIT_MODEL_FAILED
-    return EXIT_OK
+    return exit_status(prediction)
 
 
 def stream(ctx: Context) -> int:
@@ -310,14 +326,8 @@ def stream(ctx: Context) -> int:
         finally:
             if not ctx.out.json_mode:
                 ctx.out.line()
-        prediction.reload()
-        if prediction.status not in ("succeeded", "failed", "canceled", "aborted"):
-            prediction.wait(strategy="poll")
-    if prediction.status != "succeeded":
-        for line in describe_failure(prediction):
-            error(line)
-        return EXIT_MODEL_FAILED
-    return EXIT_OK
+        read_final_state(prediction)
+    return exit_status(prediction)
 
 
 # --- predictions ------------------------------------------------------------------------------
@@ -325,22 +335,24 @@ def stream(ctx: Context) -> int:
 PREDICTION_COLUMNS = ("id", "model", "status", "created_at")
 
 
-def predictions_list(ctx: Context) -> int:
-    """`replicate predictions list`: your predictions, newest first."""
-    ctx.out.table(first_items(ctx.client.predictions.list, ctx.args.limit), PREDICTION_COLUMNS)
-    return EXIT_OK
+def by_id(namespace: str, operation: str) -> Handler:
+    """A command that shows what `client.<namespace>.<operation>(ID)` returns (get, cancel)."""
+
+    def command(ctx: Context) -> int:
+        ctx.out.resource(getattr(getattr(ctx.client, namespace), operation)(ctx.args.id))
+        return EXIT_OK
+
+    return command
 
 
-def predictions_get(ctx: Context) -> int:
-    """`replicate predictions get ID`."""
-    ctx.out.resource(ctx.client.predictions.get(ctx.args.id))
-    return EXIT_OK
+def listing(namespace: str, columns: Sequence[Column]) -> Handler:
+    """A command that lists up to `--limit` items of `client.<namespace>.list`, paging as needed."""
 
+    def command(ctx: Context) -> int:
+        ctx.out.table(first_items(getattr(ctx.client, namespace).list, ctx.args.limit), columns)
+        return EXIT_OK
 
-def predictions_cancel(ctx: Context) -> int:
-    """`replicate predictions cancel ID`."""
-    ctx.out.resource(ctx.client.predictions.cancel(ctx.args.id))
-    return EXIT_OK
+    return command
 
 
 def predictions_wait(ctx: Context) -> int:
@@ -349,11 +361,7 @@ def predictions_wait(ctx: Context) -> int:
     with canceling_on_interrupt(ctx, prediction):
         wait(ctx, prediction, ctx.args.wait_strategy)
     ctx.out.resource(prediction)
-    if prediction.status != "succeeded":
-        for line in describe_failure(prediction):
-            error(line)
-        return EXIT_MODEL_FAILED
-    return EXIT_OK
+    return exit_status(prediction)
 
 
 def first_items(list_method: Callable[..., Page[Any]], limit: int) -> List[Any]:
@@ -487,24 +495,6 @@ def trainings_create(ctx: Context) -> int:
     return EXIT_OK
 
 
-def trainings_list(ctx: Context) -> int:
-    """`replicate trainings list`."""
-    ctx.out.table(first_items(ctx.client.trainings.list, ctx.args.limit), TRAINING_COLUMNS)
-    return EXIT_OK
-
-
-def trainings_get(ctx: Context) -> int:
-    """`replicate trainings get ID`."""
-    ctx.out.resource(ctx.client.trainings.get(ctx.args.id))
-    return EXIT_OK
-
-
-def trainings_cancel(ctx: Context) -> int:
-    """`replicate trainings cancel ID`."""
-    ctx.out.resource(ctx.client.trainings.cancel(ctx.args.id))
-    return EXIT_OK
-
-
 # --- files ------------------------------------------------------------------------------------
 
 FILE_COLUMNS = ("id", "name", "content_type", "size", "created_at")
@@ -519,12 +509,6 @@ def files_upload(ctx: Context) -> int:
 def files_list(ctx: Context) -> int:
     """`replicate files list`."""
     ctx.out.table(ctx.client.files.list(), FILE_COLUMNS)
-    return EXIT_OK
-
-
-def files_get(ctx: Context) -> int:
-    """`replicate files get ID`."""
-    ctx.out.resource(ctx.client.files.get(ctx.args.id))
     return EXIT_OK
 
 
@@ -553,12 +537,7 @@ def hardware_list(ctx: Context) -> int:
     return EXIT_OK
 
 
-def collections_list(ctx: Context) -> int:
-    """`replicate collections list`."""
-    ctx.out.table(
-        first_items(ctx.client.collections.list, ctx.args.limit), ("slug", "name", "description")
-    )
-    return EXIT_OK
+COLLECTION_COLUMNS = ("slug", "name", "description")
 
 
 def collections_get(ctx: Context) -> int:
@@ -567,7 +546,7 @@ def collections_get(ctx: Context) -> int:
     if ctx.out.json_mode:
         ctx.out.json(collection)
         return EXIT_OK
-    ctx.out.resource(collection, ("slug", "name", "description"))
+    ctx.out.resource(collection, COLLECTION_COLUMNS)
     ctx.out.line("models:")
     ctx.out.table(collection.models or [], MODEL_COLUMNS)
     return EXIT_OK
@@ -579,12 +558,6 @@ DEPLOYMENT_COLUMNS = (
     "current_release.model",
     "current_release.configuration.hardware",
 )
-
-
-def deployments_list(ctx: Context) -> int:
-    """`replicate deployments list`."""
-    ctx.out.table(first_items(ctx.client.deployments.list, ctx.args.limit), DEPLOYMENT_COLUMNS)
-    return EXIT_OK
 
 
 def deployments_get(ctx: Context) -> int:
@@ -625,6 +598,3 @@ def api_error_hint(exc: Any) -> str:
         if getattr(exc, "status", None) == 401
         else ""
     )
-
-
-Handler = Callable[[Context], int]

@@ -192,9 +192,7 @@ class FileSaver:
         path = self.path_for(file)
         if path.parent != Path():
             path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("wb") as handle:
-            for chunk in file:
-                handle.write(chunk)
+        file.save(path)  # complete or not at all
         self.saved.append(path)
         return path
 

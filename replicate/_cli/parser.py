@@ -69,12 +69,17 @@ def build_parser() -> argparse.ArgumentParser:
     predictions = _group(
         subcommands, "predictions", "list, inspect, cancel and wait for predictions"
     )
-    _listing(predictions, "list", commands.predictions_list, "list your predictions, newest first")
-    _command(predictions, "get", commands.predictions_get, "show a prediction").add_argument(
-        "id", metavar="ID"
+    _listing(
+        predictions,
+        "list",
+        commands.listing("predictions", commands.PREDICTION_COLUMNS),
+        "list your predictions, newest first",
     )
     _command(
-        predictions, "cancel", commands.predictions_cancel, "cancel a prediction"
+        predictions, "get", commands.by_id("predictions", "get"), "show a prediction"
+    ).add_argument("id", metavar="ID")
+    _command(
+        predictions, "cancel", commands.by_id("predictions", "cancel"), "cancel a prediction"
     ).add_argument("id", metavar="ID")
     wait = _command(
         predictions,
@@ -112,20 +117,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="the model that receives the new version",
     )
     create.add_argument("inputs", nargs="*", metavar="KEY=VALUE", help=INPUTS_HELP)
-    _listing(trainings, "list", commands.trainings_list, "list your trainings, newest first")
-    _command(trainings, "get", commands.trainings_get, "show a training").add_argument(
+    _listing(
+        trainings,
+        "list",
+        commands.listing("trainings", commands.TRAINING_COLUMNS),
+        "list your trainings, newest first",
+    )
+    _command(trainings, "get", commands.by_id("trainings", "get"), "show a training").add_argument(
         "id", metavar="ID"
     )
-    _command(trainings, "cancel", commands.trainings_cancel, "cancel a training").add_argument(
-        "id", metavar="ID"
-    )
+    _command(
+        trainings, "cancel", commands.by_id("trainings", "cancel"), "cancel a training"
+    ).add_argument("id", metavar="ID")
 
     files = _group(subcommands, "files", "upload and manage files")
     _command(files, "upload", commands.files_upload, "upload a file").add_argument(
         "path", metavar="PATH"
     )
     _command(files, "list", commands.files_list, "list your files")
-    _command(files, "get", commands.files_get, "show a file").add_argument("id", metavar="ID")
+    _command(files, "get", commands.by_id("files", "get"), "show a file").add_argument(
+        "id", metavar="ID"
+    )
     _command(files, "delete", commands.files_delete, "delete a file").add_argument(
         "id", metavar="ID"
     )
@@ -136,13 +148,23 @@ def build_parser() -> argparse.ArgumentParser:
     _command(subcommands, "account", commands.account, "show the account the token belongs to")
 
     collections = _group(subcommands, "collections", "curated collections of models")
-    _listing(collections, "list", commands.collections_list, "list the collections")
+    _listing(
+        collections,
+        "list",
+        commands.listing("collections", commands.COLLECTION_COLUMNS),
+        "list the collections",
+    )
     _command(
         collections, "get", commands.collections_get, "show a collection and its models"
     ).add_argument("slug", metavar="SLUG")
 
     deployments = _group(subcommands, "deployments", "your deployments")
-    _listing(deployments, "list", commands.deployments_list, "list your deployments")
+    _listing(
+        deployments,
+        "list",
+        commands.listing("deployments", commands.DEPLOYMENT_COLUMNS),
+        "list your deployments",
+    )
     _command(deployments, "get", commands.deployments_get, "show a deployment").add_argument(
         "deployment", metavar="OWNER/NAME"
     )
