@@ -332,6 +332,7 @@ class Client:
             if isinstance(value, functools.cached_property)
         }
         clone.__dict__.update({key: value for key, value in self.__dict__.items() if key not in cached})
+        _live_clients.add(clone)  # a forked child must make the copy forget its connections too
         return clone
 
     def __enter__(self) -> Client:

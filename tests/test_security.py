@@ -957,3 +957,23 @@ def test_absurd_webhook_headers_are_validation_errors(style: str, headers: Dict[
             Replicate(api_token=TOKEN).webhooks.validate(headers=sent, body="{}", secret=secret)
         else:
             Webhooks.validate(headers=sent, body="{}", secret=secret, tolerance=300)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX-only")
+def test_a_forked_child_forgets_the_connections_of_every_client_and_copy() -> None:
+    client = Client(api_token=TOKEN)
+    http = client._client
+    clone = copy.copy(client)
+    assert clone._client is http  # a shallow copy shares the original's connections
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report whether both start without the parent's HTTP client
+        fresh = client._sync_client is None and clone._sync_client is None
+        os.write(writer, b"1" if fresh else b"0")
+        os._exit(0)
+    os.close(writer)
+    answer = os.read(reader, 1)
+    os.close(reader)
+    os.waitpid(pid, 0)
+    assert answer == b"1"
+    assert client._sync_client is not None  # the parent keeps its own
