@@ -196,7 +196,7 @@ def run(ctx: Context) -> int:
             ctx.out.json(prediction)
         else:
             ctx.out.line(prediction.id)
-            ctx.out.line((prediction.urls or {}).get("get", ""))
+            ctx.out.line((prediction.urls or {}).get("get") or "")
         return EXIT_OK
     saver = FileSaver(args.output)
     printed = False
