@@ -373,6 +373,38 @@ def test_ctrl_c_cancels_the_running_prediction_and_exits_130(
     assert api.predictions.get(prediction.id).status == "canceled"
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
+def test_ctrl_c_while_the_prediction_is_being_created_cancels_it_once_created(
+    emu: Emulator, api: Any, tmp_path: Path
+) -> None:
+    create_path = "/v1/models/replicate/slow-progress/predictions"
+    emu.faults.slow(
+        2.0, "POST", create_path
+    )  # the server holds the create, then makes the prediction
+    creates = emu.stats.count("POST", create_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "replicate", "run", "replicate/slow-progress", "seconds=302"],
+        cwd=tmp_path,
+        env=environment(emu),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_interrupts_by_default,
+    )
+    try:
+        _wait_until(lambda: emu.stats.count("POST", create_path) > creates, "the create request")
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+        emu.faults.clear()
+    assert (process.returncode, stdout) == (130, "")
+    prediction_id = stderr.rsplit(" ", 1)[-1].strip()
+    assert stderr == f"replicate: interrupted: canceled prediction {prediction_id}\n"
+    prediction = api.predictions.get(prediction_id)
+    assert (prediction.input, prediction.status) == ({"seconds": 302}, "canceled")
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 @pytest.mark.parametrize("quiet", [False, True])
 def test_progress_shows_on_a_terminal_unless_quiet(

@@ -137,11 +137,44 @@ def existing_file(value: str, argument: str) -> Path:
 
 
 def create(ctx: Context, target: Target) -> Prediction:
-    """Create the prediction; bad input (an unreadable file, ...) is a usage error."""
-    try:
-        return target.create(ctx.client)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    """Create the prediction; bad input (an unreadable file, ...) is a usage error.
+
+    A Ctrl-C while the request is on its way waits for the answer, so that the prediction it
+    created can be canceled; a second Ctrl-C stops at once.
+    """
+    with DeferredInterrupt() as interrupt:
+        try:
+            prediction = target.create(ctx.client)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    if interrupt.received:
+        with canceling_on_interrupt(ctx, prediction):
+            raise KeyboardInterrupt
+    return prediction
+
+
+class DeferredInterrupt:
+    """Within it, the first Ctrl-C is only noted (`received`); the second raises KeyboardInterrupt."""
+
+    def __init__(self) -> None:
+        self.received = False
+        self._previous: Any = None
+
+    def __enter__(self) -> DeferredInterrupt:
+        try:
+            self._previous = signal.signal(signal.SIGINT, self._interrupted)
+        except ValueError:  # not the main thread: signals are not ours to change
+            pass
+        return self
+
+    def _interrupted(self, signum: int, frame: Any) -> None:
+        if self.received:
+            raise KeyboardInterrupt
+        self.received = True
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
 
 
 @contextmanager
