@@ -193,3 +193,26 @@ def test_make_venv_names_an_interpreter_that_does_not_exist(tmp_path: Path) -> N
 def test_ci_runs_the_tests_then_builds_the_docs() -> None:
     steps: List[str] = [line for line in read(".ci/run").splitlines() if line.startswith("make ")]
     assert steps.index("make test") < steps.index("make docs")
+
+
+def python_blocks(page: Path) -> Iterator[str]:
+    """The ```python blocks of a Markdown page (indented ones too, as in tabs), dedented."""
+    text = page.read_text(encoding="utf-8")
+    for block in re.finditer(r"^( *)```python\n(.*?)^\1```", text, re.M | re.S):
+        indent = len(block.group(1))
+        yield "\n".join(line[indent:] for line in block.group(2).splitlines())
+
+
+PAGES_WITH_CODE = [
+    str(page.relative_to(REPO))
+    for page in [REPO / "README.md", *sorted(DOCS.rglob("*.md"))]
+    if any(python_blocks(page))
+]
+
+
+@pytest.mark.parametrize("page", PAGES_WITH_CODE)
+def test_every_python_example_in_the_docs_is_valid_python(page: str) -> None:
+    import ast
+
+    for code in python_blocks(REPO / page):
+        compile(code, page, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
