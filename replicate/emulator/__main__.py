@@ -74,17 +74,19 @@ def main(argv: Optional[List[str]] = None) -> int:
     command = [part for part in args.command if part != "--"] if args.command else []
     if command:
         return _run_against(emulator, command)
-    print(f"Replicate emulator serving the API at {emulator.base_url}/v1", flush=True)
-    print(f"Files and streams are served from {emulator.delivery_url}", flush=True)
-    print(f"  export REPLICATE_BASE_URL={emulator.base_url}", flush=True)
-    if emulator.token:
-        print(f"  export REPLICATE_API_TOKEN={emulator.token}", flush=True)
-    if emulator.state.models:
-        print("Models: " + ", ".join(sorted(emulator.state.models)), flush=True)
-    print("Press Ctrl-C to stop.", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Everything after start() is inside the try: a Ctrl-C that lands while the banner prints
+    # must still stop the server threads, or the interpreter waits on them forever.
     try:
+        print(f"Replicate emulator serving the API at {emulator.base_url}/v1", flush=True)
+        print(f"Files and streams are served from {emulator.delivery_url}", flush=True)
+        print(f"  export REPLICATE_BASE_URL={emulator.base_url}", flush=True)
+        if emulator.token:
+            print(f"  export REPLICATE_API_TOKEN={emulator.token}", flush=True)
+        if emulator.state.models:
+            print("Models: " + ", ".join(sorted(emulator.state.models)), flush=True)
+        print("Press Ctrl-C to stop.", flush=True)
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
