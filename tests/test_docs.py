@@ -216,3 +216,14 @@ def test_every_python_example_in_the_docs_is_valid_python(page: str) -> None:
 
     for code in python_blocks(REPO / page):
         compile(code, page, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+
+
+def test_the_cli_page_shows_every_command() -> None:
+    help_text = subprocess.run(
+        [sys.executable, "-m", "replicate", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    commands = re.findall(r"^    (\w+)\s", help_text, re.M)
+    assert "run" in commands and "predictions" in commands
+    page = (DOCS / "cli.md").read_text(encoding="utf-8")
+    for command in commands:
+        assert f"| `replicate {command}` |" in page, command
