@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Iterator, List, Optional, Union, overload
 
+from typing_extensions import deprecated
+
 from replicate.model import Model
 from replicate.pagination import Cursor, Page, list_path, parse_page
 from replicate.resource import Namespace, Operation, Resource, parse_resource, path_segment
@@ -25,6 +27,7 @@ class Collection(Resource):
     """The models in the collection (only when fetched with `collections.get`)."""
 
     @property
+    @deprecated("Use `slug` instead of `id`")
     def id(self) -> str:
         """The slug (v0's identifier for collections)."""
         return self.slug
@@ -33,14 +36,15 @@ class Collection(Resource):
         return iter(self.models or [])
 
     @overload
-    def __getitem__(self, index: int) -> Model: ...
+    def __getitem__(self, index: int) -> Optional[Model]: ...
 
     @overload
-    def __getitem__(self, index: slice) -> List[Model]: ...
+    def __getitem__(self, index: slice) -> Optional[List[Model]]: ...
 
-    def __getitem__(self, index: Union[int, slice]) -> Union[Model, List[Model]]:
+    def __getitem__(self, index: Union[int, slice]) -> Union[Optional[Model], Optional[List[Model]]]:
+        """A model (or a slice of them); None when the collection was listed without its models, as in v0."""
         if self.models is None:
-            raise IndexError(f"collection {self.slug!r} was listed without its models")
+            return None
         return self.models[index]
 
     def __len__(self) -> int:

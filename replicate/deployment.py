@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple, Union
 
-from typing_extensions import TypedDict, Unpack
+from typing_extensions import TypedDict, Unpack, deprecated
 
 from replicate.account import Account
 from replicate.pagination import Cursor, Page, list_path, parse_page
@@ -74,6 +74,7 @@ class Deployment(Resource):
         return f"{self.owner}/{self.name}"
 
     @property
+    @deprecated("Use `deployment.owner` instead.")
     def username(self) -> str:
         """The owner of the deployment (deprecated: use `owner`)."""
         return self.owner

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import List
 
+from typing_extensions import deprecated
+
 from replicate.resource import Namespace, Operation, Resource, parse_resource_list
 
 
@@ -17,6 +19,7 @@ class Hardware(Resource):
     """The name of the hardware, e.g. `Nvidia T4 GPU`."""
 
     @property
+    @deprecated("Use `sku` instead of `id`")
     def id(self) -> str:
         """The SKU (v0's identifier for hardware)."""
         return self.sku

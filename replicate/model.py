@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Dict, Literal, Mapping, Optional, Tuple, Union
 
-from typing_extensions import NotRequired, TypedDict, Unpack
+from typing_extensions import NotRequired, TypedDict, Unpack, deprecated
 
 from replicate.exceptions import ReplicateException
 from replicate.identifier import ModelVersionIdentifier
@@ -68,11 +68,13 @@ class Model(Resource):
         return f"{self.owner}/{self.name}"
 
     @property
+    @deprecated("Use `model.owner` instead.")
     def username(self) -> str:
         """The owner of the model (deprecated: use `owner`)."""
         return self.owner
 
     @username.setter
+    @deprecated("Use `model.owner` instead.")
     def username(self, value: str) -> None:
         self.owner = value
 
@@ -315,6 +317,10 @@ class Models(Namespace):
         )
 
     def _create(self, owner: str, name: str, params: Mapping[str, Any]) -> Operation[Model]:
+        missing = [f"'{key}'" for key in ("visibility", "hardware") if key not in params]
+        if missing:  # v0 raised this TypeError from a private helper; this one names create()
+            count = "1 required keyword-only argument" if len(missing) == 1 else f"{len(missing)} required keyword-only arguments"
+            raise TypeError(f"Models.create() missing {count}: {' and '.join(missing)}")
         body = {"owner": owner, "name": name, **params}
         return Operation("POST", "/v1/models", parse_resource(Model, self._client), json=body)
 

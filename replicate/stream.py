@@ -36,7 +36,7 @@ from pydantic import BaseModel, Field
 from typing_extensions import Unpack
 
 from replicate._transport import check_deadline, time_left, timeout_within_deadline
-from replicate.exceptions import ModelError, ReplicateError, UnexpectedResponseError
+from replicate.exceptions import ModelError, ReplicateError
 from replicate.helpers import transform_output
 from replicate.run import Target
 
@@ -468,13 +468,8 @@ class PredictionStream:
             return False
         if response.status_code >= 400:
             raise ReplicateError.from_response(response)
-        raise UnexpectedResponseError(
-            title="Unexpected response",
-            status=response.status_code,
-            detail=f"the stream of prediction {self.prediction.id} answered with "
-            f"Content-Type {content_type!r}, not text/event-stream",
-            response=response,
-        )
+        # v0's exception and message for a stream URL that answers something else.
+        raise ValueError(f"Expected response Content-Type to be 'text/event-stream', got {content_type!r}")
 
     def feed(self, chunk: bytes) -> Iterator[ServerSentEvent]:
         """The new events in a chunk, without repeats, up to `done` or an `error` event.

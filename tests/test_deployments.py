@@ -16,7 +16,8 @@ from replicate.prediction import Prediction
 def assert_deployment(deployment: Any) -> None:
     assert isinstance(deployment, Deployment)
     assert (deployment.owner, deployment.name, deployment.id) == ("acme", "image-upscaler", "acme/image-upscaler")
-    assert deployment.username == "acme"
+    with pytest.deprecated_call(match="deployment.owner"):  # as v0
+        assert deployment.username == "acme"
     release = deployment.current_release
     assert release is not None
     assert (release.number, release.model, release.version) == (1, "acme/esrgan", PREDICTION["version"])

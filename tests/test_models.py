@@ -25,7 +25,9 @@ from replicate.version import Version
 
 def assert_model(model: Any, client: Any) -> None:
     assert isinstance(model, Model)
-    assert (model.owner, model.name, model.id, model.username) == (
+    with pytest.deprecated_call(match="model.owner"):  # as v0
+        username = model.username
+    assert (model.owner, model.name, model.id, username) == (
         "replicate", "hello-world", "replicate/hello-world", "replicate",
     )
     assert model.visibility == "public" and model.run_count == 5681081

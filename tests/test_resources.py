@@ -141,5 +141,6 @@ def test_a_resource_built_by_hand_has_no_client() -> None:
 
 def test_model_username_is_a_writable_alias_of_owner() -> None:
     model = Model.model_validate(MODEL)
-    model.username = "someone"
+    with pytest.deprecated_call(match="model.owner"):  # as v0
+        model.username = "someone"
     assert model.owner == "someone"
