@@ -359,9 +359,10 @@ def model_path(*args: Any, **kwargs: Any) -> str:
         owner, name = args
     elif args:
         raise ValueError("Invalid number of arguments")
-    if not key and not (owner and name):
+    if key is None and (owner is None or name is None):
         raise ValueError("Both 'owner' and 'name' must be provided if 'key' is not specified.")
-    owner, name = model_owner_and_name(key or (owner, name))
+    # An empty or dotted part is refused below, naming it.
+    owner, name = model_owner_and_name(key if key is not None else (owner, name))
     return f"/v1/models/{owner}/{name}"
 
 

@@ -132,7 +132,7 @@ def test_the_migration_page_includes_the_readmes_list_of_fixes() -> None:
     start = readme.index("<!-- --8<-- [start:what-it-fixes] -->")
     end = readme.index("<!-- --8<-- [end:what-it-fixes] -->")
     assert readme.rindex("\n## ", 0, start) == readme.index("\n## What it fixes\n")
-    assert "| v0 (replicate 1.0.x) | here |" in readme[start:end]
+    assert "\n- " in readme[start:end]  # the list itself is checked by tests/parity/test_intended_list.py
     assert '--8<-- "README.md:what-it-fixes"' in (DOCS / "migrating.md").read_text(encoding="utf-8")
 
 

@@ -795,6 +795,26 @@ op("predictions.create.deployment-wait",
 op("predictions.create.deployment-wait-int",
    "out($R.predictions.create(deployment='acme/dep', input={}, wait=3))", None, intended="wait-not-dropped")
 
+# ---------------------------------------------------------------- patching the module (OpenTelemetry, mock)
+op("patch.predictions-create", f"""from unittest import mock
+with mock.patch('replicate.predictions.create', return_value='patched') as create:
+    out($R.predictions.create(version='{VID}', input={{'a': 1}}))
+    out([list(create.call_args.args), create.call_args.kwargs])""", None, roots=("mod",))
+op("patch.client-predictions-create", f"""from unittest import mock
+with mock.patch.object(client.predictions, 'create', return_value='patched'):
+    out(client.predictions.create(version='{VID}', input={{}}))""", None, roots=("client",))
+op("patch.run-under-patch", f"""from unittest import mock
+with mock.patch('replicate.predictions.create', return_value='patched') as create:
+    out($R.run('acme/hello:{VID}', input={{}}))
+    out(create.call_count)""", None, {"POST /v1/predictions": done()}, roots=("mod",))
+op("patch.models-get", """from unittest import mock
+with mock.patch('replicate.models.get', return_value='patched'):
+    out($R.models.get('acme/hello'))""", None, roots=("mod",))
+op("patch.namespace-identity", """names = ['collections', 'deployments', 'files', 'hardware', 'models', 'predictions', 'trainings', 'webhooks']
+out([getattr($R, n) is getattr($R, n) for n in names])""", None, roots=("mod",))
+op("patch.client-namespace-identity", """names = ['collections', 'deployments', 'files', 'hardware', 'models', 'predictions', 'trainings', 'webhooks']
+out([getattr($R, n) is getattr($R, n) for n in names])""", None, roots=("client",))
+
 # ---------------------------------------------------------------- tags, by operation id
 TAGS = {
     "predictions.create.model-wait": "wait-not-dropped",
@@ -805,6 +825,8 @@ TAGS = {
     "models.predictions.create.no-input": "leniency",
     "models.create.missing-visibility": "clearer-crash-messages",
     "stream.error": "stream-error-is-model-error",
+    "patch.client-predictions-create": "stable-namespaces",
+    "patch.client-namespace-identity": "stable-namespaces",
 }
 PARITY_FIXES = "parity-fixes (issue 11 section 2)"
 PENDING = {
@@ -877,21 +899,3 @@ for _scenario in CATALOG:
     for _prefix, _what in PENDING.items():
         if _op == _prefix or _op.startswith(_prefix + "."):
             _scenario["pending"] = f"{PARITY_FIXES}: {_what}"
-
-# ---------------------------------------------------------------- patching the module (OpenTelemetry, mock)
-op("patch.predictions-create", f"""from unittest import mock
-with mock.patch('replicate.predictions.create', return_value='patched') as create:
-    out($R.predictions.create(version='{VID}', input={{'a': 1}}))
-    out([list(create.call_args.args), create.call_args.kwargs])""", None, roots=("mod",))
-op("patch.client-predictions-create", f"""from unittest import mock
-with mock.patch.object(client.predictions, 'create', return_value='patched'):
-    out(client.predictions.create(version='{VID}', input={{}}))""", None, roots=("client",))
-op("patch.run-under-patch", f"""from unittest import mock
-with mock.patch('replicate.predictions.create', return_value='patched') as create:
-    out($R.run('acme/hello:{VID}', input={{}}))
-    out(create.call_count)""", None, {"POST /v1/predictions": done()}, roots=("mod",))
-op("patch.models-get", """from unittest import mock
-with mock.patch('replicate.models.get', return_value='patched'):
-    out($R.models.get('acme/hello'))""", None, roots=("mod",))
-op("patch.namespace-identity", """names = ['collections', 'deployments', 'files', 'hardware', 'models', 'predictions', 'trainings', 'webhooks']
-out([getattr($R, n) is getattr($R, n) for n in names])""", None)

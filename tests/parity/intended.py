@@ -17,6 +17,11 @@ class Difference(NamedTuple):
 
 
 INTENDED: Dict[str, Difference] = {
+    "stable-namespaces": Difference(
+        "Namespaces are objects that stay: `client.predictions is client.predictions`, so a patch of "
+        "a client's namespace method takes effect (v0 made a new namespace on every access).",
+        ("requests", "results"),
+    ),
     "status-errors": Difference(
         "Errors say more: an API error is a per-status subclass of ReplicateError (NotFoundError, "
         "RateLimitError, ...), and a non-JSON error body becomes its `detail` (v0 kept only the status).",
