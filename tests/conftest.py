@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 
@@ -13,3 +15,10 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.lower(), raising=False)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """After the tests, the parity harness's scenario count and outcome (tests/parity)."""
+    from parity.report import summarize
+
+    summarize(terminalreporter)

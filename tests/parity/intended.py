@@ -81,6 +81,11 @@ INTENDED: Dict[str, Difference] = {
         "`wait` and `file_encoding_strategy` given (v0 ignored both on these paths).",
         ("requests",),
     ),
+    "unknown-keywords-warn": Difference(
+        "Typos are reported: unknown keyword arguments to `predictions.create`, `run` and `stream` "
+        "are ignored as in v0, with a UserWarning naming them (v0 ignored them silently).",
+        ("warnings",),
+    ),
     "leniency": Difference(
         "Calls v0 rejected only by accident work: `run()` with a bare version id, "
         "`models.predictions.create()` without `input`.",
