@@ -832,21 +832,10 @@ TAGS = {
 }
 PARITY_FIXES = "parity-fixes (issue 11 section 2)"
 PENDING = {
-    "predictions.list.none": "v0's 'cursor cannot be None'",
-    "models.list.none": "v0's 'cursor cannot be None'",
-    "deployments.list.none": "v0's 'cursor cannot be None'",
-    "trainings.list.none": "v0's 'cursor cannot be None'",
-    "collections.list.none": "v0's 'cursor cannot be None'",
-    "predictions.create.none-of-three": "v0's 'Exactly one of ...' message",
-    "predictions.create.two-of-three": "v0's 'Exactly one of ...' message",
-    "predictions.create.empty-version": "v0's 'Exactly one of ...' message",
-    "predictions.create.no-args": "v0's 'Exactly one of ...' message",
     "predictions.create.model-with-version": "v0's model= error messages",
     "stream.file-url": "stream() FileOutput default",
     "stream.file-output-off": "stream() FileOutput default",
-    "models.model.predict": "v0's model.predict() message",
     "deployments.create.owner-name": "deployments.create name",
-    "files.create.bad-type": "v0's files.create message",
     "files.create.missing-path": "v0's files.create message",
     "prediction.stream-unsupported": "v0's 'Model does not support streaming' error",
     "stream.unsupported": "v0's 'Model does not support streaming' error",

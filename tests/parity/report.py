@@ -19,6 +19,10 @@ def summarize(terminalreporter: Any) -> None:
                for key in ("passed", "failed", "xfailed", "xpassed", "skipped")}
     if not any(reports.values()):
         return
+    # A strict xfail that passes is reported as failed: count it as a fix still marked pending.
+    fixed = [r for r in reports["failed"] if "XPASS(strict)" in str(r.longrepr)]
+    reports["failed"] = [r for r in reports["failed"] if r not in fixed]
+    reports["xpassed"] += fixed
     count = {key: len(found) for key, found in reports.items()}
     tagged = sum(1 for scenario in CATALOG if scenario.get("intended"))
     pending = sum(1 for scenario in CATALOG if scenario.get("pending"))
