@@ -833,9 +833,7 @@ TAGS = {
 PARITY_FIXES = "parity-fixes (issue 11 section 2)"
 PENDING = {
     "predictions.create.model-with-version": "v0's model= error messages",
-    "stream.file-url": "stream() FileOutput default",
     "stream.file-output-off": "stream() FileOutput default",
-    "deployments.create.owner-name": "deployments.create name",
     "files.create.missing-path": "v0's files.create message",
     "prediction.stream-unsupported": "v0's 'Model does not support streaming' error",
     "stream.unsupported": "v0's 'Model does not support streaming' error",
