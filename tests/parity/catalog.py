@@ -835,8 +835,6 @@ PENDING = {
     "predictions.create.model-with-version": "v0's model= error messages",
     "stream.file-output-off": "stream() FileOutput default",
     "files.create.missing-path": "v0's files.create message",
-    "prediction.stream-unsupported": "v0's 'Model does not support streaming' error",
-    "stream.unsupported": "v0's 'Model does not support streaming' error",
 }
 for _scenario in CATALOG:
     _op = _scenario["id"].split("/")[0]
