@@ -50,8 +50,10 @@ test: venv venv-v0
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 lint: venv
-	$(BIN)/ruff check replicate tests
+	$(BIN)/ruff check replicate tests examples
 	$(BIN)/mypy
+	$(BIN)/pyright
+	$(BIN)/python scripts/check_type_completeness.py 95
 
 demo: venv
 	$(BIN)/python -m replicate.emulator --port 0 -- $(BIN)/python examples/quickstart.py

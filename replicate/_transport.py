@@ -317,7 +317,7 @@ class DeadlinePassed(Exception):
 
 
 @contextlib.contextmanager
-def deadline(timeout: Optional[float]) -> Iterator[None]:
+def deadline(timeout: Optional[float]) -> Generator[None, None, None]:
     """Bound every request made inside (its timeouts, its retries) by `timeout` seconds from now.
 
     Used by the waits, so that `wait(timeout=)` ends on time whatever the server does. A

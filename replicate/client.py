@@ -112,7 +112,7 @@ class Client:
             base_url or os.environ.get("REPLICATE_BASE_URL") or DEFAULT_BASE_URL
         )
         self._timeout = _as_timeout(timeout) if timeout is not None else DEFAULT_TIMEOUT
-        self.poll_interval = float(
+        self.poll_interval: float = float(
             kwargs.pop("poll_interval", None)
             or os.environ.get("REPLICATE_POLL_INTERVAL")
             or DEFAULT_POLL_INTERVAL

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 FileEncodingStrategy = Literal["base64", "url"]
 
-logger = logging.getLogger("replicate")
+logger: logging.Logger = logging.getLogger("replicate")
 
 # At most this many uploads run at once for one input.
 MAX_CONCURRENT_UPLOADS = 4

@@ -244,10 +244,10 @@ class Operation(Generic[T]):
         parse: Callable[[httpx.Response], T],
         **options: Any,
     ) -> None:
-        self.method = method
-        self.path = path
-        self.parse = parse
-        self.options = options
+        self.method: str = method
+        self.path: str = path
+        self.parse: Callable[[httpx.Response], T] = parse
+        self.options: Dict[str, Any] = options
 
     def read(self, response: httpx.Response) -> T:
         """Parse a successful response; a body that doesn't fit raises UnexpectedResponseError."""

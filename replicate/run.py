@@ -12,6 +12,7 @@ from typing import (
     Iterator,
     List,
     Optional,
+    Tuple,
     Union,
 )
 
@@ -134,8 +135,10 @@ class Target:
         *,
         default_wait: bool = False,
     ) -> None:
+        self.version: Optional[Version]
+        self.version_id: Optional[str]
         self.version, owner, name, self.version_id = resolve_ref(ref)
-        self.model = (owner or "", name or "")
+        self.model: Tuple[str, str] = (owner or "", name or "")
         self.on_progress: Optional[Callable[[Prediction], None]] = params.pop("on_progress", None)
         if self.on_progress is not None and not callable(self.on_progress):
             raise TypeError(f"on_progress must be callable, got {self.on_progress!r}")
@@ -144,14 +147,14 @@ class Target:
             from replicate.client import check_wait_strategy
 
             check_wait_strategy(self.wait_strategy)  # before anything is sent
-        self.hold_chosen = "wait" in params  # by the caller
+        self.hold_chosen: bool = "wait" in params  # by the caller
         if default_wait:
             params.setdefault("wait", True)
-        self.input = input or {}
-        self.params = params
+        self.input: Dict[str, Any] = input or {}
+        self.params: Dict[str, Any] = params
         # v0 fetches the version after the create, to learn the output's shape, only when the
         # reference names owner, name and version and is not a Version object already.
-        self.version_to_fetch = (
+        self.version_to_fetch: Optional[str] = (
             self.version_id if self.version is None and owner and name and self.version_id else None
         )
 

@@ -56,7 +56,7 @@ __all__ = [
     "stream_prediction",
 ]
 
-logger = logging.getLogger("replicate")
+logger: logging.Logger = logging.getLogger("replicate")
 
 # Reconnections in a row that may fail before the stream gives way to polling.
 MAX_RECONNECTS = 5
@@ -129,7 +129,7 @@ class EventSource:
             self.data = []
             self.last_event_id = None
             self.retry = None
-            self.dispatched_with_id = False
+            self.dispatched_with_id: bool = False
             """Whether the last event dispatched carried its own `id` field."""
             self.dispatched_event_id: Optional[str] = None
             """The id of the last complete event: what a reconnection sends as Last-Event-ID."""
@@ -204,7 +204,7 @@ class EventSource:
         self.response = response
         self.use_file_output = bool(use_file_output)
         self.prediction = prediction
-        self.parser = SSEParser()
+        self.parser: SSEParser = SSEParser()
 
     def __iter__(self) -> Iterator[ServerSentEvent]:
         for chunk in self.response.iter_bytes():
@@ -234,7 +234,7 @@ class SSEParser:
     """Bytes in, events out: splits lines on CRLF, LF or CR (across chunk boundaries) for the Decoder."""
 
     def __init__(self, decoder: Optional[EventSource.Decoder] = None) -> None:
-        self.decoder = decoder or EventSource.Decoder()
+        self.decoder: EventSource.Decoder = decoder or EventSource.Decoder()
         self._buffer = bytearray()
         self._after_cr = False
         self._started = False
@@ -411,14 +411,14 @@ class PredictionStream:
         if not url or not isinstance(url, str):
             raise ReplicateError("Model does not support streaming")  # v0's error, as v0 builds it
         self.prediction = prediction
-        self.client = prediction._require_client()
+        self.client: Client = prediction._require_client()
         self.url = url
-        self.parser = SSEParser()
-        self.done = False
+        self.parser: SSEParser = SSEParser()
+        self.done: bool = False
         self.error_event: Optional[ServerSentEvent] = None
-        self.attempts = 0
-        self.failures = 0
-        self.polling = False
+        self.attempts: int = 0
+        self.failures: int = 0
+        self.polling: bool = False
         self.seen_ids: Set[str] = set()
         self.outputs_delivered: List[str] = []
         self.use_file_output = use_file_output

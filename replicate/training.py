@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple, Union, cast
 
 from pydantic import WrapValidator, model_validator
 from typing_extensions import Annotated, NotRequired, TypedDict, Unpack
@@ -73,7 +73,8 @@ class Training(Resource):
     def _destination_from_output(self) -> Training:
         # The API may leave `destination` out; a finished training names it in its output
         # version, `owner/name:id`, which v0 reads it from.
-        version = self.output.get("version") if isinstance(self.output, dict) else None
+        output: Any = self.output
+        version = cast("Dict[str, Any]", output).get("version") if isinstance(output, dict) else None
         if not self.destination and isinstance(version, str):
             match = _DESTINATION_PATTERN.fullmatch(version)
             if match:

@@ -75,7 +75,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if command:
         return _run_against(emulator, command)
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda _signal, _frame: stop.set())
     # Everything after start() is inside the try: a Ctrl-C that lands while the banner prints
     # must still stop the server threads, or the interpreter waits on them forever.
     try:

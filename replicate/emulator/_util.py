@@ -9,7 +9,7 @@ import os
 import secrets
 import string
 import uuid
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Mapping, Optional
 
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 
@@ -63,7 +63,7 @@ class ApiError(Exception):
         title: Optional[str] = None,
         *,
         body: Optional[Dict[str, Any]] = None,
-        headers: Optional[Dict[str, str]] = None,
+        headers: Optional[Mapping[str, str]] = None,
     ) -> None:
         super().__init__(detail)
         self.status = status

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, cast
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -82,7 +82,7 @@ async def read_json(request: Request) -> Dict[str, Any]:
         raise ApiError(400, f"Request body is not valid JSON: {exc}")
     if not isinstance(body, dict):
         raise ApiError(400, "Request body must be a JSON object")
-    return body
+    return cast("Dict[str, Any]", body)
 
 
 def held_answer(body: Dict[str, Any]) -> Dict[str, Any]:
@@ -659,7 +659,7 @@ class Handlers:
         if version.predict is None:
             raise ApiError(422, f"Version {version.id} cannot be run in the emulator")
         schema = version.openapi_schema.get("components", {}).get("schemas", {}).get("Input", {})
-        invalid = validate_input(schema, inputs)
+        invalid = validate_input(schema, inputs)  # pyright: ignore[reportUnknownArgumentType]
         if invalid:
             detail = "".join(f"- {problem['description']}\n" for problem in invalid)
             raise ApiError(
@@ -687,7 +687,7 @@ class Handlers:
         prediction = self.emu.create_prediction(
             model,
             version,
-            inputs,
+            inputs,  # pyright: ignore[reportUnknownArgumentType]
             hide_version=hide_version,
             webhook=webhook or None,
             webhook_events_filter=events,
@@ -728,7 +728,7 @@ class Handlers:
             model,
             version,
             destination,
-            inputs,
+            inputs,  # pyright: ignore[reportUnknownArgumentType]
             webhook=webhook if isinstance(webhook, str) and webhook else None,
             webhook_events_filter=_events_filter(body.get("webhook_events_filter")),
         )
@@ -839,13 +839,13 @@ class Handlers:
 def _events_filter(value: Any) -> Optional[List[str]]:
     if value is None:
         return None
-    if not isinstance(value, list) or any(event not in WEBHOOK_EVENTS for event in value):
+    if not isinstance(value, list) or any(event not in WEBHOOK_EVENTS for event in value):  # pyright: ignore[reportUnknownVariableType]
         raise ApiError(
             422,
             f"webhook_events_filter must be a list drawn from {list(WEBHOOK_EVENTS)}",
             "Validation failed",
         )
-    return list(value)
+    return list(value)  # pyright: ignore[reportUnknownArgumentType]
 
 
 def _score(model: ModelRecord, query: str) -> int:

@@ -8,7 +8,7 @@ import struct
 import tempfile
 import time
 import zlib
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, Tuple
 
 from ._util import new_version_id
 from .schema import ConcatenateIterator, Input
@@ -167,7 +167,7 @@ def _stream_files(count: int = Input(3, ge=1, le=50)) -> Iterator[pathlib.Path]:
         yield _write_png(f"out-{index}.png", png_bytes(8, 8, str(index)))
 
 
-DEMO_MODELS = {
+DEMO_MODELS: Dict[str, Tuple[Callable[..., Any], bool, str]] = {
     "replicate/hello-world": (hello_world, False, "A tiny model that says hello"),
     "replicate/llm-streamer": (llm_streamer, True, "A pretend language model that streams tokens"),
     "replicate/image-maker": (image_maker, False, "Draws a PNG gradient"),

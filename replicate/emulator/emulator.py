@@ -590,9 +590,9 @@ class Emulator:
         ``sync_mode_data_uris``); the stored prediction keeps its URLs.
         """
         if isinstance(value, list):
-            return [self.inline_files(item) for item in value]
+            return [self.inline_files(item) for item in value]  # pyright: ignore[reportUnknownVariableType]
         if isinstance(value, dict):
-            return {key: self.inline_files(item) for key, item in value.items()}
+            return {key: self.inline_files(item) for key, item in value.items()}  # pyright: ignore[reportUnknownVariableType]
         prefix = f"{self.delivery_url}/delivery/"
         if not isinstance(value, str) or not value.startswith(prefix):
             return value

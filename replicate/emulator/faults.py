@@ -8,7 +8,7 @@ import json
 import logging
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 Scope = Dict[str, Any]
 Message = Dict[str, Any]
@@ -37,9 +37,9 @@ class FaultRule:
 
     kind: str  # "response", "cut_stream" or "cut_download"
     method: str = "*"
-    paths: tuple = ("*",)
+    paths: Tuple[str, ...] = ("*",)
     status: Optional[int] = None
-    headers: Dict[str, str] = field(default_factory=dict)
+    headers: Dict[str, str] = field(default_factory=dict)  # pyright: ignore[reportUnknownVariableType]
     body: Optional[bytes] = None
     content_type: Optional[str] = None
     delay: float = 0.0
@@ -230,7 +230,7 @@ async def send_fault_response(rule: FaultRule, send: Send) -> None:
 
 def cutting_send(rule: FaultRule, send: Send) -> Send:
     """Wrap ``send`` so the body stops at ``rule.at_fraction`` and the connection drops."""
-    state = {"cut_at": None, "sent": 0}
+    state: Dict[str, Any] = {"cut_at": None, "sent": 0}
 
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":

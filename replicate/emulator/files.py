@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, Optional, Tuple, cast
 from urllib.parse import quote, unquote
 
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -25,6 +25,9 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from ._util import ApiError
+
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks
 
 CHUNK_SIZE = 256 * 1024
 
@@ -99,7 +102,7 @@ class _UploadSink:
         self._sha256 = hashlib.sha256()
         self._md5 = hashlib.md5()
 
-    def callbacks(self) -> Dict[str, Any]:
+    def callbacks(self) -> MultipartCallbacks:
         """The callback table python-multipart's parser expects."""
         return {
             "on_part_begin": self._part_begin,
@@ -217,7 +220,7 @@ def parse_metadata(raw: Optional[str]) -> Dict[str, Any]:
         raise ApiError(422, "metadata must be valid JSON")
     if not isinstance(value, dict):
         raise ApiError(422, "metadata must be a JSON object")
-    return value
+    return cast("Dict[str, Any]", value)
 
 
 # -- signed downloads ---------------------------------------------------------------

@@ -14,7 +14,7 @@ import builtins
 import contextlib
 import sys
 import threading
-from typing import Any, Callable, Iterator, Optional, TextIO
+from typing import Any, Callable, Generator, Optional, TextIO
 
 Sink = Callable[[str], None]
 
@@ -88,7 +88,7 @@ def ensure_installed() -> None:
 
 
 @contextlib.contextmanager
-def capture(sink: Sink) -> Iterator[None]:
+def capture(sink: Sink) -> Generator[None, None, None]:
     """Route this thread's stdout/stderr writes to ``sink`` while the block runs."""
     ensure_installed()
     previous = getattr(_local, "sink", None)

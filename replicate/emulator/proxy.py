@@ -140,7 +140,7 @@ class FaultProxy:
         await upstream_writer.drain()
         # Read to EOF in bounded chunks: an unbounded read() to EOF sometimes never returned on
         # Python 3.9, and a stalled peer should fail the test rather than hang it.
-        parts = []
+        parts: List[bytes] = []
         while True:
             part = await asyncio.wait_for(upstream_reader.read(65536), _READ_TIMEOUT)
             if not part:

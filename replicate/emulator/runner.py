@@ -113,8 +113,8 @@ class Runner:
 
     def _emit_whole(self, job: Job, result: Any) -> None:
         wire = self.to_wire(result)
-        items = wire if isinstance(wire, list) else [wire]
-        job.set_output(wire, [event_data(item) for item in items if item is not None])
+        items = wire if isinstance(wire, list) else [wire]  # pyright: ignore[reportUnknownVariableType]
+        job.set_output(wire, [event_data(item) for item in items if item is not None])  # pyright: ignore[reportUnknownVariableType]
 
     # -- conversions ---------------------------------------------------------
     def to_wire(self, value: Any) -> Any:
@@ -122,9 +122,9 @@ class Runner:
         if isinstance(value, (pathlib.PurePath, bytes, bytearray, io.IOBase)):
             return self.deliver(value)
         if isinstance(value, dict):
-            return {str(key): self.to_wire(item) for key, item in value.items()}
+            return {str(key): self.to_wire(item) for key, item in value.items()}  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
         if isinstance(value, (list, tuple)):
-            return [self.to_wire(item) for item in value]
+            return [self.to_wire(item) for item in value]  # pyright: ignore[reportUnknownVariableType]
         if isinstance(value, enum.Enum):
             return value.value
         dump = getattr(value, "model_dump", None) or getattr(value, "dict", None)
@@ -152,7 +152,7 @@ class Runner:
         origin = typing.get_origin(annotation)
         if origin in (list, tuple, set) and isinstance(value, list):
             args = typing.get_args(annotation)
-            return [self._coerce(job, item, args[0] if args else Any) for item in value]
+            return [self._coerce(job, item, args[0] if args else Any) for item in value]  # pyright: ignore[reportUnknownVariableType]
         is_path = isinstance(annotation, type) and issubclass(annotation, pathlib.PurePath)
         if (is_path or annotation is bytes) and isinstance(value, str):
             path = self.fetch(value, self.input_dir(job))

@@ -7,24 +7,29 @@ import enum
 import inspect
 import pathlib
 import typing
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Tuple, TypeVar
 
 T = TypeVar("T")
 
 _MISSING = inspect.Parameter.empty
 
 
-class ConcatenateIterator(Iterator[T]):
-    """Return annotation marker: the yielded strings are tokens to be concatenated.
+if TYPE_CHECKING:
+    # To a type checker the marker is the Iterator a generator function returns.
+    ConcatenateIterator = Iterator
+else:
 
-    Use it like Cog's type: ``def predict(prompt: str) -> ConcatenateIterator[str]``.
-    """
+    class ConcatenateIterator(Iterator[T]):
+        """Return annotation marker: the yielded strings are tokens to be concatenated.
 
-    def __next__(self) -> T:  # pragma: no cover - a marker, never instantiated
-        raise StopIteration
+        Use it like Cog's type: ``def predict(prompt: str) -> ConcatenateIterator[str]``.
+        """
+
+        def __next__(self) -> T:  # pragma: no cover - a marker, never instantiated
+            raise StopIteration
 
 
-class Input:
+class InputInfo:
     """Optional per-parameter metadata, usable as a default value (like ``cog.Input``)."""
 
     def __init__(
@@ -42,6 +47,22 @@ class Input:
         self.le = le
         self.choices = choices
 
+
+if TYPE_CHECKING:
+
+    def Input(
+        default: Any = _MISSING,
+        *,
+        description: Optional[str] = None,
+        ge: Optional[float] = None,
+        le: Optional[float] = None,
+        choices: Optional[List[Any]] = None,
+    ) -> Any:
+        """Parameter metadata as a default value; typed Any, as cog's, so `x: str = Input()` checks."""
+        return InputInfo(default, description=description, ge=ge, le=le, choices=choices)
+
+else:
+    Input = InputInfo
 
 _SCALARS: Dict[Any, Dict[str, Any]] = {
     str: {"type": "string"},
@@ -293,7 +314,7 @@ def _check_value(field: str, name: str, prop: Dict[str, Any], value: Any) -> Lis
                 "description": f"{name}: Invalid type. Expected: {expected}, given: {_json_type(value)}",
             }
         ]
-    problems = []
+    problems: List[Dict[str, str]] = []
     if "enum" in prop and value not in prop["enum"]:
         allowed = ", ".join(repr(choice) for choice in prop["enum"])
         problems.append(
@@ -317,7 +338,7 @@ def _check_value(field: str, name: str, prop: Dict[str, Any], value: Any) -> Lis
                 }
             )
     if expected == "array" and isinstance(prop.get("items"), dict):
-        for index, item in enumerate(value):
+        for index, item in enumerate(value):  # pyright: ignore[reportArgumentType, reportUnknownVariableType]
             problems.extend(
                 _check_value(f"{field}.{index}", f"{name}.{index}", prop["items"], item)
             )
@@ -348,15 +369,15 @@ def _input_params(signature: inspect.Signature) -> List[inspect.Parameter]:
     return [p for p in signature.parameters.values() if p.kind in kinds and p.name != "self"]
 
 
-def _input_meta(annotation: Any, default: Any) -> Optional[Input]:
-    if isinstance(default, Input):
+def _input_meta(annotation: Any, default: Any) -> Optional[InputInfo]:
+    if isinstance(default, InputInfo):
         return default
     if typing.get_origin(annotation) is typing.Annotated:
         for extra in typing.get_args(annotation)[1:]:
-            if isinstance(extra, Input):
+            if isinstance(extra, InputInfo):
                 if extra.default is _MISSING and default is not _MISSING:
                     # The parameter's own default applies; copy so the shared alias is untouched.
-                    return Input(
+                    return InputInfo(
                         default,
                         description=extra.description,
                         ge=extra.ge,
@@ -385,7 +406,7 @@ def parameter_defaults(fn: Callable[..., Any]) -> Dict[str, Any]:
 def parameter_annotations(fn: Callable[..., Any]) -> Dict[str, Any]:
     """Parameter annotations with Annotated/Optional stripped (for input coercion)."""
     hints = _type_hints(fn)
-    result = {}
+    result: Dict[str, Any] = {}
     for param in _input_params(inspect.signature(fn)):
         annotation = hints.get(param.name, param.annotation)
         inner, _ = _strip_optional(_strip_annotated(annotation))

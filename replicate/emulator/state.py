@@ -133,7 +133,7 @@ class Job:
                 return False
             if not isinstance(self.output, list):
                 self.output = []
-            self.output.append(item)
+            self.output.append(item)  # pyright: ignore[reportUnknownMemberType]
             if event_data is not None:
                 self._add_event("output", event_data)
             self._changed()
@@ -284,7 +284,7 @@ class Training(Job):
 
 
 def _copy_output(output: Any) -> Any:
-    return list(output) if isinstance(output, list) else output
+    return list(output) if isinstance(output, list) else output  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
 
 
 @dataclass
@@ -326,7 +326,7 @@ class ModelRecord:
     is_official: bool = False
     run_count: int = 0
     default_example: Optional[Dict[str, Any]] = None
-    versions: List[VersionRecord] = field(default_factory=list)
+    versions: List[VersionRecord] = field(default_factory=list)  # pyright: ignore[reportUnknownVariableType]
     created_at: Any = field(default_factory=utcnow)
 
     @property
@@ -405,7 +405,7 @@ class DeploymentRecord:
     max_instances: int = 1
     release_number: int = 1
     release_created_at: Any = field(default_factory=utcnow)
-    created_by: Dict[str, Any] = field(default_factory=dict)
+    created_by: Dict[str, Any] = field(default_factory=dict)  # pyright: ignore[reportUnknownVariableType]
 
     def to_json(self) -> Dict[str, Any]:
         """Serialize like ``GET /v1/deployments/{o}/{n}``."""
@@ -434,7 +434,7 @@ class CollectionRecord:
     slug: str
     name: str
     description: str
-    models: List[str] = field(default_factory=list)
+    models: List[str] = field(default_factory=list)  # pyright: ignore[reportUnknownVariableType]
     full_description: Optional[str] = None
 
 

@@ -32,7 +32,7 @@ class Stats:
 
     predictions_created: int = 0
     trainings_created: int = 0
-    requests: List[RequestRecord] = field(default_factory=list)
+    requests: List[RequestRecord] = field(default_factory=list)  # pyright: ignore[reportUnknownVariableType]
     max_requests: int = 100_000
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
