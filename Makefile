@@ -52,7 +52,7 @@ test: venv venv-v0
 lint: venv
 	$(BIN)/ruff check replicate tests examples
 	$(BIN)/mypy
-	$(BIN)/pyright
+	$(BIN)/pyright --pythonpath $(BIN)/python
 	$(BIN)/python scripts/check_type_completeness.py 95
 
 demo: venv

@@ -14,7 +14,8 @@ def completeness() -> float:
     """The type completeness of the installed `replicate` package, from 0 to 100."""
     # verifytypes exits 1 whenever any symbol is incomplete: the score is what matters here.
     result = subprocess.run(
-        [sys.executable, "-m", "pyright", "--verifytypes", "replicate", "--ignoreexternal", "--outputjson"],
+        [sys.executable, "-m", "pyright", "--pythonpath", sys.executable]
+        + ["--verifytypes", "replicate", "--ignoreexternal", "--outputjson"],
         capture_output=True,
         text=True,
         check=False,
