@@ -54,7 +54,7 @@ class ClientBound:
     _client: Optional[Client]
 
     def __getstate__(self) -> Dict[Any, Any]:
-        state: Dict[Any, Any] = super().__getstate__()  # type: ignore[misc]
+        state = cast("Dict[Any, Any]", super().__getstate__())  # type: ignore[misc]
         private = state.get("__pydantic_private__")
         if private and private.get("_client") is not None:
             state = {**state, "__pydantic_private__": {**private, "_client": None}, _USES_DEFAULT_CLIENT: True}

@@ -6,6 +6,7 @@ Usage: python scripts/check_type_completeness.py [MIN_PERCENT]  (default 95)
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -14,8 +15,9 @@ def completeness() -> float:
     """The type completeness of the installed `replicate` package, from 0 to 100."""
     # verifytypes exits 1 whenever any symbol is incomplete: the score is what matters here.
     result = subprocess.run(
-        [sys.executable, "-m", "pyright", "--pythonpath", sys.executable]
-        + ["--verifytypes", "replicate", "--ignoreexternal", "--outputjson"],
+        [sys.executable, "-m", "pyright", "--verifytypes", "replicate", "--ignoreexternal", "--outputjson"],
+        # verifytypes finds the package through the `python` on PATH: make it this interpreter.
+        env={**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")},
         capture_output=True,
         text=True,
         check=False,
