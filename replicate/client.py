@@ -503,7 +503,7 @@ class Client:
         return use(ref, hint=hint, streaming=streaming, use_async=use_async, client=self)
 
 
-def _get_api_token_from_environment() -> Optional[str]:
+def _get_api_token_from_environment() -> Optional[str]:  # pyright: ignore[reportUnusedFunction]
     """v0's lookup of the token, kept for code (v0's own tests) that imports it.
 
     The Cog prediction scope's REPLICATE_API_TOKEN when the key is there, whatever its value
@@ -515,9 +515,10 @@ def _get_api_token_from_environment() -> Optional[str]:
 
         import cog  # type: ignore[import-not-found]
 
+        cog_module: Any = cog  # an optional package, untyped here
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Cog marks current_scope experimental
-            context = cog.current_scope().context
+            context: Dict[str, Any] = cog_module.current_scope().context
         for key, value in context.items():
             if key.upper() == "REPLICATE_API_TOKEN":
                 return value  # type: ignore[no-any-return]
