@@ -105,14 +105,15 @@ class Resource(ClientBound, BaseModel):
         except ValidationError as exc:
             if not isinstance(data, dict):
                 raise
+            fields = cast("Dict[str, Any]", data)
             errors = exc.errors()
             odd = {error["loc"][0] for error in errors if error["loc"] and error["type"] != "missing"}
             optional = {name for name, field in cls.model_fields.items() if not field.is_required()}
             if not odd or not odd <= optional or any(error["type"] == "missing" for error in errors):
                 raise
-            resource = handler({key: value for key, value in data.items() if key not in odd})
+            resource = handler({key: value for key, value in fields.items() if key not in odd})
             for name in odd:
-                resource.__dict__[name] = data[name]
+                resource.__dict__[name] = fields[name]
             return resource
 
     @model_validator(mode="after")
