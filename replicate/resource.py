@@ -105,7 +105,7 @@ class Resource(ClientBound, BaseModel):
         except ValidationError as exc:
             if not isinstance(data, dict):
                 raise
-            fields = cast("Dict[Any, Any]", data)
+            fields: Dict[Any, Any] = data  # pyright: ignore[reportUnknownVariableType]
             errors = exc.errors()
             odd = {error["loc"][0] for error in errors if error["loc"] and error["type"] != "missing"}
             optional = {name for name, field in cls.model_fields.items() if not field.is_required()}
