@@ -201,11 +201,7 @@ def _opened(file: Any, params: Mapping[str, Any]) -> Generator[Any, None, None]:
     content_type = params.get("content_type") or params.get("type")
     with contextlib.ExitStack() as stack:
         if isinstance(file, (str, pathlib.Path)):
-            path = pathlib.Path(file)
-            try:
-                handle: Any = stack.enter_context(path.open("rb"))
-            except OSError as exc:
-                raise type(exc)(exc.errno, f"file: cannot read {str(path)!r}: {exc.strerror}") from exc
+            handle: Any = stack.enter_context(open(file, "rb"))  # v0's own error text when missing
         elif isinstance(file, (bytes, bytearray, memoryview)):
             handle = io.BytesIO(bytes(cast("Union[bytes, bytearray, memoryview[int]]", file)))
         elif isinstance(file, io.IOBase) or hasattr(file, "read"):

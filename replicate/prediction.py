@@ -333,7 +333,7 @@ class Predictions(Namespace):
 
         `version` and `input` may also be given positionally, as in v0.
         """
-        path, version_id, input = _create_target(args, model, version, deployment, input)
+        path, version_id, input = _create_target(args, model, version, deployment, input, self._client._newer_style)
         return create_prediction(self._client, path, input, params, version=version_id)
 
     async def async_create(
@@ -346,7 +346,7 @@ class Predictions(Namespace):
         **params: Unpack[Predictions.CreatePredictionParams],
     ) -> Prediction:
         """Create a prediction for exactly one of a model `version`, a `model` or a `deployment`."""
-        path, version_id, input = _create_target(args, model, version, deployment, input)
+        path, version_id, input = _create_target(args, model, version, deployment, input, self._client._newer_style)
         return await async_create_prediction(self._client, path, input, params, version=version_id)
 
     def _get(self, id: Optional[str]) -> Operation[Prediction]:
@@ -387,6 +387,7 @@ def _create_target(
     version: Any,
     deployment: Any,
     input: Optional[Dict[str, Any]],
+    newer_style: bool = False,
 ) -> Tuple[str, Optional[str], Optional[Dict[str, Any]]]:
     """The endpoint, version id and input for `predictions.create`'s arguments."""
     from replicate.deployment import deployment_predictions_path
@@ -403,8 +404,8 @@ def _create_target(
     if len(given) != 1:
         raise ValueError("Exactly one of 'model', 'version', or 'deployment' must be specified.")
     if model:
-        # `model="owner/name:version"` (the newer SDK's spelling) names a version.
-        if isinstance(model, str) and ":" in model:
+        # `model="owner/name:version"` names a version in the newer SDK's style; v0 refuses it.
+        if newer_style and isinstance(model, str) and ":" in model:
             return "/v1/predictions", model.split(":", 1)[1], input
         return model_predictions_path(model), None, input
     if deployment:

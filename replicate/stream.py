@@ -314,7 +314,7 @@ def stream(
     """Run a model and yield its events as it produces them (nothing is sent until iterated)."""
     target = Target(ref, input, {**params, "stream": True})
     prediction = target.create(client)
-    yield from stream_prediction(prediction, use_file_output=use_file_output)
+    yield from stream_prediction(prediction, use_file_output=_file_outputs(client, use_file_output))
 
 
 async def async_stream(
@@ -328,8 +328,14 @@ async def async_stream(
     """Run a model and yield its events as it produces them, asynchronously."""
     target = Target(ref, input, {**params, "stream": True})
     prediction = await target.async_create(client)
-    async for event in async_stream_prediction(prediction, use_file_output=use_file_output):
+    async for event in async_stream_prediction(prediction, use_file_output=_file_outputs(client, use_file_output)):
         yield event
+
+
+def _file_outputs(client: Client, use_file_output: Optional[bool]) -> bool:
+    """Whether output events' file URLs become FileOutput: v0's `stream()` always made them so
+    (it read the flag as `use_file_output or True`); the newer style honours the flag."""
+    return use_file_output is not False or not client._newer_style
 
 
 def stream_prediction(

@@ -15,6 +15,7 @@ from namespace_helpers import (
     DEPLOYMENT,
     MODEL,
     PREDICTION,
+    TOKEN,
     VERSION,
     VERSION_ID,
     FakeAPI,
@@ -85,7 +86,6 @@ async def test_cancel_returns_the_canceled_prediction(mode: str) -> None:
         ((VERSION_ID,), {"input": INPUT}),
         ((), {"version": VERSION_ID, "input": INPUT}),
         ((), {"version": Version.model_validate(VERSION), "input": INPUT}),
-        ((), {"model": f"replicate/hello-world:{VERSION_ID}", "input": INPUT}),
     ],
 )
 async def test_create_for_a_version(mode: str, args: tuple, kwargs: dict) -> None:
@@ -99,6 +99,28 @@ async def test_create_for_a_version(mode: str, args: tuple, kwargs: dict) -> Non
         absent_headers=["prefer", "cancel-after"],
     )
     assert prediction.id == PREDICTION["id"] and prediction._client is client
+
+
+@both_modes
+async def test_create_with_a_model_ref_naming_a_version_is_v0s_error(mode: str) -> None:
+    # v0 refuses `model="owner/name:version"`; only the newer style reads it as a version.
+    fake, client = api((201, PREDICTION))
+    with pytest.raises(ValueError) as raised:
+        await call(mode, client.predictions, "create", model=f"replicate/hello-world:{VERSION_ID}", input=INPUT)
+    assert str(raised.value) == (
+        f"Invalid reference to model version: replicate/hello-world:{VERSION_ID}. "
+        "Expected model or reference in the format owner/name"
+    )
+    assert fake.requests == []
+
+
+def test_newer_style_create_with_a_model_ref_naming_a_version_creates_for_that_version() -> None:
+    from replicate import Replicate
+
+    fake, _ = api((201, PREDICTION))
+    client = Replicate(api_token=TOKEN, transport=httpx.MockTransport(fake.handler))
+    client.predictions.create(model=f"replicate/hello-world:{VERSION_ID}", input=INPUT)
+    assert_request(fake.request, "POST", "/v1/predictions", json_body={"input": INPUT, "version": VERSION_ID})
 
 
 @both_modes

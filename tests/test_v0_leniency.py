@@ -103,10 +103,14 @@ def test_stream_turns_file_urls_in_output_events_into_file_outputs_as_v0(mode: s
     assert (second.data, str(second), done.data) == ("hello", "hello", "{}")
 
 
-def test_stream_keeps_text_with_use_file_output_false() -> None:
+def test_stream_makes_file_outputs_even_with_use_file_output_false_as_v0() -> None:
+    # v0's stream() read the flag as `use_file_output or True`; Prediction.stream() honours it.
+    from replicate.helpers import FileOutput
+
     fake = streamed(FakeAPI().reply(201, STREAMED))
     events = list(fake.client().stream("acme/m", input={}, use_file_output=False))
-    assert [event.data for event in events] == ["https://replicate.delivery/a.png", "hello", "{}"]
+    assert isinstance(events[0].data, FileOutput)
+    assert [str(event.data) for event in events] == ["https://replicate.delivery/a.png", "hello", "{}"]
 
 
 def test_prediction_stream_turns_file_urls_into_file_outputs_by_default() -> None:
