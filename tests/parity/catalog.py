@@ -831,11 +831,7 @@ TAGS = {
     "patch.client-namespace-identity": "stable-namespaces",
 }
 PARITY_FIXES = "parity-fixes (issue 11 section 2)"
-PENDING = {
-    "predictions.create.model-with-version": "v0's model= error messages",
-    "stream.file-output-off": "stream() FileOutput default",
-    "files.create.missing-path": "v0's files.create message",
-}
+PENDING: Dict[str, str] = {}
 for _scenario in CATALOG:
     _op = _scenario["id"].split("/")[0]
     if _op in TAGS:
