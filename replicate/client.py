@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from replicate.hardware import HardwareNamespace
     from replicate.identifier import ModelVersionIdentifier
     from replicate.model import Model, Models
-    from replicate.prediction import Predictions
+    from replicate.prediction import Predictions, RunParams
     from replicate.resource import Operation
     from replicate.search import SearchResponse
     from replicate.stream import ServerSentEvent
@@ -443,7 +443,7 @@ class Client:
         input: Optional[Dict[str, Any]] = None,
         *,
         use_file_output: Optional[bool] = True,
-        **params: Unpack[Predictions.CreatePredictionParams],
+        **params: Unpack[RunParams],
     ) -> Union[Any, Iterator[Any]]:
         """Run a model and wait for its output."""
         from replicate.run import run
@@ -456,7 +456,7 @@ class Client:
         input: Optional[Dict[str, Any]] = None,
         *,
         use_file_output: Optional[bool] = True,
-        **params: Unpack[Predictions.CreatePredictionParams],
+        **params: Unpack[RunParams],
     ) -> Union[Any, AsyncIterator[Any]]:
         """Run a model and wait for its output asynchronously."""
         from replicate.run import async_run
@@ -469,7 +469,7 @@ class Client:
         *,
         input: Optional[Dict[str, Any]] = None,
         use_file_output: Optional[bool] = True,
-        **params: Unpack[Predictions.CreatePredictionParams],
+        **params: Unpack[RunParams],
     ) -> Iterator[ServerSentEvent]:
         """Stream a model's output."""
         from replicate.stream import stream
@@ -482,7 +482,7 @@ class Client:
         input: Optional[Dict[str, Any]] = None,
         *,
         use_file_output: Optional[bool] = True,
-        **params: Unpack[Predictions.CreatePredictionParams],
+        **params: Unpack[RunParams],
     ) -> AsyncIterator[ServerSentEvent]:
         """Stream a model's output asynchronously."""
         from replicate.stream import async_stream

@@ -372,6 +372,16 @@ class Predictions(Namespace):
         return Operation("POST", path, parse_resource(Prediction, self._client))
 
 
+class RunParams(Predictions.CreatePredictionParams):
+    """Parameters of `run`, `async_run` and `stream`: a prediction's, and how to wait for it."""
+
+    on_progress: NotRequired[Callable[[Prediction], None]]
+    """Called with the prediction as it progresses (and once with the finished prediction)."""
+
+    wait_strategy: NotRequired[WaitStrategy]
+    """How to wait: "poll" (v0's requests) or "stream" (follow the event stream)."""
+
+
 def _timestamp(value: Any) -> Optional[str]:
     """An RFC 3339 timestamp for a list filter."""
     if value is None or isinstance(value, str):

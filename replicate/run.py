@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from replicate.client import Client, WaitStrategy
     from replicate.identifier import ModelVersionIdentifier
     from replicate.model import Model
-    from replicate.prediction import Prediction
+    from replicate.prediction import Prediction, RunParams
     from replicate.version import Version
 
 __all__ = ["async_run", "run"]
@@ -50,7 +50,7 @@ def run(
     input: Optional[Dict[str, Any]] = None,
     *,
     use_file_output: Optional[bool] = True,
-    **params: Unpack[Predictions.CreatePredictionParams],
+    **params: Unpack[RunParams],
 ) -> Union[Any, Iterator[Any]]:
     """Run a model and return its output; an iterator for models that yield their output.
 
@@ -88,7 +88,7 @@ async def async_run(
     input: Optional[Dict[str, Any]] = None,
     *,
     use_file_output: Optional[bool] = True,
-    **params: Unpack[Predictions.CreatePredictionParams],
+    **params: Unpack[RunParams],
 ) -> Union[Any, AsyncIterator[Any]]:
     """Run a model and return its output, without blocking the event loop.
 

@@ -42,7 +42,7 @@ from replicate.run import Target
 
 if TYPE_CHECKING:
     from replicate.client import Client
-    from replicate.prediction import Prediction, Predictions
+    from replicate.prediction import Prediction, RunParams
     from replicate.run import Ref
 
 __all__ = [
@@ -309,7 +309,7 @@ def stream(
     input: Optional[Dict[str, Any]] = None,
     *,
     use_file_output: Optional[bool] = True,
-    **params: Unpack[Predictions.CreatePredictionParams],
+    **params: Unpack[RunParams],
 ) -> Iterator[ServerSentEvent]:
     """Run a model and yield its events as it produces them (nothing is sent until iterated)."""
     target = Target(ref, input, {**params, "stream": True})
@@ -323,7 +323,7 @@ async def async_stream(
     input: Optional[Dict[str, Any]] = None,
     *,
     use_file_output: Optional[bool] = True,
-    **params: Unpack[Predictions.CreatePredictionParams],
+    **params: Unpack[RunParams],
 ) -> AsyncIterator[ServerSentEvent]:
     """Run a model and yield its events as it produces them, asynchronously."""
     target = Target(ref, input, {**params, "stream": True})
