@@ -743,6 +743,11 @@ op("client.headers", "c = replicate.Client(api_token='t', headers={'X-Trace': '1
 op("client.token-env",
    "import os\nos.environ['REPLICATE_API_TOKEN'] = 'r8_env'\nout(replicate.Client().accounts.current().username)",
    None, roots=("mod",))
+op("client.no-token-401",
+   "import os\nos.environ.pop('REPLICATE_API_TOKEN', None)\nreplicate.Client().predictions.get('p1')",
+   None, {"GET /v1/predictions/p1": failing(401, {"title": "Unauthenticated",
+                                               "detail": "You did not pass an authentication token", "status": 401})},
+   roots=("mod",), intended="no-token-hint")
 op("client.identifier", """from replicate.identifier import ModelVersionIdentifier as I
 out([tuple(I.parse('acme/hello')), tuple(I.parse('acme/hello:v1')), I('a', 'b').version])""", None, roots=("mod",))
 op("client.identifier-bad", "from replicate.identifier import ModelVersionIdentifier as I\nI.parse('nope')", None,

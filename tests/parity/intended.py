@@ -96,4 +96,9 @@ INTENDED: Dict[str, Difference] = {
         "`models.create()` without `visibility`), the same exception type says what is missing.",
         ("raised",),
     ),
+    "no-token-hint": Difference(
+        "A missing token is named: a 401 answer to a request sent without any token says that no "
+        "token was found and how to set one (v0 relayed only the API's words).",
+        ("raised",),
+    ),
 }
