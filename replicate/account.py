@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Literal, Optional
 
-from replicate.resource import Namespace, Operation, Resource, parse_resource
+from replicate._operation import Operation
+from replicate.resource import Namespace, Resource, parse_resource
 
 
 class Account(Resource):

@@ -42,6 +42,8 @@ from replicate.exceptions import ReplicateError
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from replicate._operation import Operation
+
     # The namespaces' modules load on first use: a client built for predictions alone
     # never pays for the pydantic models of the others.
     from replicate.account import Accounts
@@ -52,7 +54,6 @@ if TYPE_CHECKING:
     from replicate.identifier import ModelVersionIdentifier
     from replicate.model import Model, Models
     from replicate.prediction import Predictions, RunParams
-    from replicate.resource import Operation
     from replicate.search import SearchResponse
     from replicate.stream import ServerSentEvent
     from replicate.training import Trainings

@@ -6,9 +6,10 @@ from typing import Iterator, List, Optional, Union, overload
 
 from typing_extensions import deprecated
 
+from replicate._operation import Operation, path_segment
 from replicate.model import Model
 from replicate.pagination import Cursor, Page, list_path, parse_page
-from replicate.resource import Namespace, Operation, Resource, parse_resource, path_segment
+from replicate.resource import Namespace, Resource, parse_resource
 
 
 class Collection(Resource):

@@ -7,17 +7,11 @@ from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple, Union
 
 from typing_extensions import TypedDict, Unpack, deprecated
 
+from replicate._operation import Operation, parse_deleted, path_segment
 from replicate.account import Account
 from replicate.pagination import Cursor, Page, list_path, parse_page
 from replicate.prediction import Prediction, Predictions, async_create_prediction, create_prediction
-from replicate.resource import (
-    Namespace,
-    Operation,
-    Resource,
-    parse_deleted,
-    parse_resource,
-    path_segment,
-)
+from replicate.resource import Namespace, Resource, parse_resource
 
 if TYPE_CHECKING:
     from replicate.client import Client

@@ -14,18 +14,11 @@ from typing import Any, BinaryIO, Dict, Generator, List, Mapping, Optional, Unio
 import httpx
 from typing_extensions import NotRequired, TypedDict, Unpack
 
+from replicate._operation import Operation, parse_deleted, path_segment
 from replicate.helpers import FileEncodingStrategy as FileEncodingStrategy  # v0 defines it here
 from replicate.helpers import guess_content_type
 from replicate.pagination import Page, parse_page
-from replicate.resource import (
-    Namespace,
-    Operation,
-    Resource,
-    parse_deleted,
-    parse_resource,
-    parse_resource_list,
-    path_segment,
-)
+from replicate.resource import Namespace, Resource, parse_resource, parse_resource_list
 
 MAX_FILE_SIZE = 100 * 1024 * 1024
 """The largest file the API accepts (100 MiB)."""

@@ -6,7 +6,8 @@ from typing import List
 
 from typing_extensions import deprecated
 
-from replicate.resource import Namespace, Operation, Resource, parse_resource_list
+from replicate._operation import Operation
+from replicate.resource import Namespace, Resource, parse_resource_list
 
 
 class Hardware(Resource):

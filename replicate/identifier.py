@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Tuple
 
 if TYPE_CHECKING:
@@ -44,12 +45,12 @@ def resolve_ref(
     Raises ValueError with v0's message, naming the reference and the expected format, for
     anything else.
     """
-    from replicate.model import Model
-    from replicate.version import Version
-
-    if isinstance(ref, Version):
+    # A Version or a Model exists only once its module is loaded: a string reference
+    # doesn't load them (and pydantic with them).
+    version_module, model_module = sys.modules.get("replicate.version"), sys.modules.get("replicate.model")
+    if version_module is not None and isinstance(ref, version_module.Version):
         return ref, None, None, ref.id
-    if isinstance(ref, Model):
+    if model_module is not None and isinstance(ref, model_module.Model):
         return None, ref.owner, ref.name, None
     if isinstance(ref, ModelVersionIdentifier):
         return None, ref.owner, ref.name, ref.version

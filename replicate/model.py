@@ -7,19 +7,12 @@ from typing import Any, Dict, Literal, Mapping, Optional, Tuple, Union
 
 from typing_extensions import NotRequired, TypedDict, Unpack, deprecated
 
+from replicate._operation import Operation, drop_none, parse_deleted, parse_text
 from replicate.exceptions import ReplicateException
 from replicate.identifier import ModelVersionIdentifier
 from replicate.pagination import Cursor, Page, list_path, parse_page
 from replicate.prediction import Prediction, Predictions, async_create_prediction, create_prediction
-from replicate.resource import (
-    Namespace,
-    Operation,
-    Resource,
-    drop_none,
-    parse_deleted,
-    parse_resource,
-    parse_text,
-)
+from replicate.resource import Namespace, Resource, parse_resource
 from replicate.version import Version, Versions, model_owner_and_name
 
 

@@ -169,7 +169,7 @@ def _rebuild_page(origin: Any, args: Any, state: Any) -> Page[Any]:
 
 
 def _next_page_operation(page: Any) -> Any:
-    from replicate.resource import Operation
+    from replicate._operation import Operation
 
     if not page.next:
         raise ValueError("there is no next page: check has_next_page() first")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import warnings
 from dataclasses import dataclass
 from typing import (
     TYPE_CHECKING,
@@ -12,7 +11,6 @@ from typing import (
     AsyncIterator,
     Callable,
     Dict,
-    Iterable,
     Iterator,
     List,
     Literal,
@@ -20,13 +18,13 @@ from typing import (
     Optional,
     Tuple,
     Union,
-    cast,
 )
 
 import httpx
 from pydantic import WrapValidator
 from typing_extensions import Annotated, NotRequired, TypedDict, Unpack
 
+from replicate._operation import Operation, drop_none, path_segment
 from replicate._polling import (
     async_follow_stream,
     async_iterate_output,
@@ -35,17 +33,10 @@ from replicate._polling import (
     iterate_output,
     wait_for_terminal_status,
 )
-from replicate.helpers import FileEncodingStrategy, async_encode_json, encode_json
+from replicate._prediction_request import async_send_create, send_create
+from replicate.helpers import FileEncodingStrategy
 from replicate.pagination import Cursor, Page, list_path, parse_page
-from replicate.resource import (
-    Namespace,
-    Operation,
-    Resource,
-    drop_none,
-    keep_unknown_text,
-    parse_resource,
-    path_segment,
-)
+from replicate.resource import Namespace, Resource, keep_unknown_text, parse_resource
 
 if TYPE_CHECKING:
     from replicate.client import Client, WaitStrategy
@@ -56,10 +47,6 @@ if TYPE_CHECKING:
 
 PredictionStatus = Literal["starting", "processing", "succeeded", "failed", "canceled", "aborted"]
 WebhookEvent = Literal["start", "output", "logs", "completed"]
-
-WEBHOOK_EVENTS = frozenset(["start", "output", "logs", "completed"])
-MAX_WAIT_SECONDS = 60
-
 
 class Prediction(Resource):
     """A prediction made by a model hosted on Replicate."""
@@ -436,9 +423,7 @@ def create_prediction(
     version: Optional[str] = None,
 ) -> Prediction:
     """Create a prediction at `path` (versions, models or deployments endpoint)."""
-    check_create_params(params)
-    encoded = encode_json(input, client, params.get("file_encoding_strategy"), argument="input")
-    return client._execute(create_prediction_operation(client, path, encoded, params, version))
+    return send_create(client, path, input, params, parse_resource(Prediction, client), version)
 
 
 async def async_create_prediction(
@@ -450,112 +435,4 @@ async def async_create_prediction(
     version: Optional[str] = None,
 ) -> Prediction:
     """Create a prediction at `path`, uploading file inputs asynchronously."""
-    check_create_params(params)
-    encoded = await async_encode_json(input, client, params.get("file_encoding_strategy"), argument="input")
-    return await client._async_execute(create_prediction_operation(client, path, encoded, params, version))
-
-
-_BODY_PARAMS = ("webhook", "webhook_completed", "webhook_events_filter", "stream")
-_CREATE_PARAMS = frozenset([*_BODY_PARAMS, "wait", "file_encoding_strategy", "cancel_after"])
-
-
-def check_create_params(
-    params: Mapping[str, Any], allowed: frozenset[str] = _CREATE_PARAMS, what: str = "a prediction"
-) -> None:
-    """Check the options of a create; unknown keyword arguments are ignored as v0 ignores them,
-    with a UserWarning naming them (v0 dropped them silently)."""
-    unknown = sorted(set(params) - allowed)
-    if unknown:
-        warnings.warn(
-            f"ignoring unknown keyword argument(s) for creating {what}: {', '.join(unknown)}",
-            UserWarning,
-            stacklevel=4,
-        )
-    strategy = params.get("file_encoding_strategy")
-    if strategy is not None and strategy not in ("url", "base64"):
-        raise ValueError(f"file_encoding_strategy must be 'url' or 'base64', got {strategy!r}")
-    events = params.get("webhook_events_filter")
-    if events is not None and (
-        not isinstance(events, (list, tuple, set, frozenset))
-        or not all(event in WEBHOOK_EVENTS for event in cast("Iterable[Any]", events))
-    ):
-        raise ValueError(
-            f"webhook_events_filter must be a list drawn from {sorted(WEBHOOK_EVENTS)}, got {events!r}"
-        )
-
-
-def create_prediction_operation(
-    client: Client,
-    path: str,
-    input: Any,
-    params: Mapping[str, Any],
-    version: Optional[str] = None,
-) -> Operation[Prediction]:
-    """The POST that creates a prediction, with v0's body, Prefer and Cancel-After headers."""
-    body: Dict[str, Any] = {}
-    if input is not None:
-        body["input"] = input
-    if version is not None:
-        body["version"] = version
-    for key in _BODY_PARAMS:
-        if params.get(key) is not None:
-            body[key] = params[key]
-    options: Dict[str, Any] = {"json": body}
-    headers = prediction_request_headers(params.get("wait"), params.get("cancel_after"))
-    if headers:
-        options["headers"] = headers
-    hold = wait_seconds(params.get("wait"))
-    if hold is not None:
-        options["timeout"] = timeout_covering_hold(client._timeout, hold)
-    return Operation("POST", path, parse_resource(Prediction, client), **options)
-
-
-def wait_seconds(wait: Any) -> Optional[int]:
-    """How long the server may hold the create request: None, or 1..60 seconds."""
-    if wait is None or wait is False:
-        return None
-    if wait is True:
-        return MAX_WAIT_SECONDS
-    if isinstance(wait, int) and 1 <= wait <= MAX_WAIT_SECONDS:
-        return wait
-    raise ValueError(
-        f"wait must be True, False or a whole number of seconds from 1 to {MAX_WAIT_SECONDS}, got {wait!r}"
-    )
-
-
-def prediction_request_headers(wait: Any, cancel_after: Any = None) -> Dict[str, str]:
-    """The Prefer and Cancel-After headers for a prediction create."""
-    headers: Dict[str, str] = {}
-    hold = wait_seconds(wait)
-    if hold is not None:
-        headers["Prefer"] = "wait" if wait is True else f"wait={hold}"
-    if cancel_after is not None:
-        headers["Cancel-After"] = format_duration(cancel_after, "cancel_after")
-    return headers
-
-
-def timeout_covering_hold(timeout: httpx.Timeout, hold: int) -> httpx.Timeout:
-    """The client's timeout, with a read timeout long enough for the server's hold."""
-    read = timeout.read
-    if read is not None and read < hold + 0.5:
-        read = hold + 0.5
-    return httpx.Timeout(connect=timeout.connect, read=read, write=timeout.write, pool=timeout.pool)
-
-
-_DURATION_PATTERN = r"^(\d+(\.\d+)?(ms|s|m|h))+$"
-
-
-def format_duration(value: Any, argument: str) -> str:
-    """A Go-style duration ("30s", "1h30m") from a string, seconds or a timedelta."""
-    if isinstance(value, datetime.timedelta):
-        value = value.total_seconds()
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"{argument} must be a duration like '30s' or '5m', or seconds; got {value!r}")
-    if isinstance(value, str):
-        if not re.match(_DURATION_PATTERN, value.strip()):
-            raise ValueError(f"{argument} must be a duration like '30s', '5m' or '1h30m45s'; got {value!r}")
-        return value.strip()
-    if value <= 0:
-        raise ValueError(f"{argument} must be positive, got {value!r}")
-    milliseconds = round(value * 1000)
-    return f"{milliseconds // 1000}s" if milliseconds % 1000 == 0 else f"{milliseconds}ms"
+    return await async_send_create(client, path, input, params, parse_resource(Prediction, client), version)

@@ -1,25 +1,21 @@
-"""Base classes: `Resource` (an object the API returns), `Namespace` (a group of operations),
-and `Operation` (one API call, written once and run by either the sync or the async client)."""
+"""Base classes: `Resource` (an object the API returns) and `Namespace` (a group of
+operations). An `Operation` (one API call) lives in `replicate._operation`, re-exported here."""
 
 from __future__ import annotations
 
 import abc
 import copy
-import re
 from typing import (
     TYPE_CHECKING,
     Any,
     Callable,
     ClassVar,
     Dict,
-    Generic,
-    Mapping,
     Optional,
     Type,
     TypeVar,
     cast,
 )
-from urllib.parse import quote
 
 from pydantic import (
     BaseModel,
@@ -32,14 +28,13 @@ from pydantic import (
     model_validator,
 )
 
-from replicate.exceptions import UnexpectedResponseError, describe_body
+from replicate._operation import RawResponseClient
 
 if TYPE_CHECKING:
     import httpx
 
     from replicate.client import Client
 
-T = TypeVar("T")
 R = TypeVar("R", bound="Resource")
 N = TypeVar("N", bound="Namespace")
 
@@ -168,110 +163,8 @@ class Namespace(abc.ABC):
         for name, value in list(vars(raw).items()):
             if isinstance(value, Namespace):
                 delattr(raw, name)
-        raw._client = _RawResponseClient(self._client)  # type: ignore[assignment]
+        raw._client = RawResponseClient(self._client)  # type: ignore[assignment]
         return raw
-
-
-class APIResponse(Generic[T]):
-    """The HTTP response to one operation, parsed only on request."""
-
-    def __init__(self, response: httpx.Response, operation: Operation[T]) -> None:
-        self.http_response = response
-        self._operation = operation
-
-    @property
-    def status_code(self) -> int:
-        """The HTTP status code."""
-        return self.http_response.status_code
-
-    @property
-    def headers(self) -> httpx.Headers:
-        """The response headers."""
-        return self.http_response.headers
-
-    @property
-    def content(self) -> bytes:
-        """The raw body."""
-        return self.http_response.content
-
-    @property
-    def text(self) -> str:
-        """The body as text."""
-        return self.http_response.text
-
-    def json(self) -> Any:
-        """The body as JSON."""
-        return self.http_response.json()
-
-    def parse(self) -> T:
-        """The operation's usual result, read from this response."""
-        return self._operation.read(self.http_response)
-
-    def __repr__(self) -> str:
-        return f"<APIResponse [{self.status_code}] {self._operation.method} {self._operation.path}>"
-
-
-class _RawResponseClient:
-    """Stands in for a client so that operations return their APIResponse, unparsed."""
-
-    def __init__(self, client: Client) -> None:
-        self._wrapped = client
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._wrapped, name)
-
-    def _execute(self, operation: Operation[T]) -> APIResponse[T]:
-        response = self._wrapped._request(operation.method, operation.path, **operation.options)
-        return APIResponse(response, operation)
-
-    async def _async_execute(self, operation: Operation[T]) -> APIResponse[T]:
-        response = await self._wrapped._async_request(operation.method, operation.path, **operation.options)
-        return APIResponse(response, operation)
-
-
-class Operation(Generic[T]):
-    """One API call: what it sends and how it reads the answer.
-
-    Namespace methods build an Operation and hand it to `Client._execute` or
-    `Client._async_execute`, so each call is described once for both.
-    """
-
-    __slots__ = ("method", "options", "parse", "path")
-
-    def __init__(
-        self,
-        method: str,
-        path: str,
-        parse: Callable[[httpx.Response], T],
-        **options: Any,
-    ) -> None:
-        self.method: str = method
-        self.path: str = path
-        self.parse: Callable[[httpx.Response], T] = parse
-        self.options: Dict[str, Any] = options
-
-    def read(self, response: httpx.Response) -> T:
-        """Parse a successful response; a body that doesn't fit raises UnexpectedResponseError."""
-        try:
-            return self.parse(response)
-        except ValueError as exc:  # json and pydantic errors are both ValueErrors
-            raise _unexpected(response, self, exc) from exc
-
-    def __repr__(self) -> str:
-        return f"Operation({self.method} {self.path})"
-
-
-def _unexpected(
-    response: httpx.Response, operation: Operation[Any], exc: Exception
-) -> UnexpectedResponseError:
-    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    body = describe_body(response.status_code, response.reason_phrase, response.content)
-    return UnexpectedResponseError(
-        title="Unexpected response",
-        status=response.status_code,
-        detail=f"could not read the answer to {operation.method} {operation.path} ({reason}); {body}",
-        response=response,
-    )
 
 
 def parse_resource(cls: Type[R], client: Client) -> Callable[[httpx.Response], R]:
@@ -297,41 +190,6 @@ def parse_resource_list(cls: Type[R], client: Client) -> Callable[[httpx.Respons
     return parse
 
 
-def parse_json(response: httpx.Response) -> Any:
-    """A parser for any JSON body."""
-    return response.json()
-
-
-def parse_text(response: httpx.Response) -> str:
-    """A parser for a text body."""
-    return response.text
-
-
-def parse_deleted(response: httpx.Response) -> bool:
-    """A delete operation's result: True when the API accepted it (204, or 202 for versions)."""
-    return 200 <= response.status_code < 300
-
-
-def path_segment(argument: str, value: Any) -> str:
-    """Quote one path segment so that it stays one segment, naming the argument if it can't.
-
-    Empty values, `.` and `..` are refused: URL normalisation would drop them, or climb to
-    the parent, and send the request (a DELETE, say) to another resource.
-    """
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{argument} must be a non-empty string, got {value!r}")
-    if value in _DOT_SEGMENTS:
-        raise ValueError(f"{argument} cannot be {value!r}: it is not a valid id or name")
-    return value if _UNRESERVED(value) else quote(value, safe="")
-
-
-_DOT_SEGMENTS = frozenset([".", ".."])
-
-
-# Characters a path segment never needs quoted (RFC 3986 "unreserved"): ids and names are these.
-_UNRESERVED = re.compile(r"[A-Za-z0-9._~-]+").fullmatch
-
-
 def keep_unknown_text(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
     """A field validator for enumerations that grow: text it does not know is kept as sent
     (a status added to the API later), anything else must be valid."""
@@ -341,8 +199,3 @@ def keep_unknown_text(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
         if isinstance(value, str):
             return value
         raise
-
-
-def drop_none(values: Mapping[str, Any]) -> Dict[str, Any]:
-    """The entries whose value is not None (for optional request fields)."""
-    return {key: value for key, value in values.items() if value is not None}

@@ -13,33 +13,46 @@ from typing import (
     List,
     Optional,
     Tuple,
+    Type,
+    TypeVar,
     Union,
 )
 
 from typing_extensions import Unpack
 
+from replicate._operation import (
+    Answer,
+    Operation,
+    is_text,
+    is_timestamp,
+    parse_answer,
+    path_segment,
+)
 from replicate._polling import (
     async_iterate_stream_output,
     has_finished,
     has_stream,
     iterate_stream_output,
 )
+from replicate._prediction_request import async_send_create, send_create
 from replicate.exceptions import ModelError
 from replicate.helpers import transform_output
 from replicate.identifier import resolve_ref
-from replicate.model import ModelsPredictions
-from replicate.prediction import Predictions
-from replicate.schema import is_iterator, output_schema, yields_text
-from replicate.version import Versions
+from replicate.schema import is_iterator, output_schema, output_schema_of, yields_text
 
 if TYPE_CHECKING:
+    import httpx
+
     from replicate.client import Client, WaitStrategy
     from replicate.identifier import ModelVersionIdentifier
     from replicate.model import Model
     from replicate.prediction import Prediction, RunParams
+    from replicate.resource import Resource
     from replicate.version import Version
 
 __all__ = ["async_run", "run"]
+
+R = TypeVar("R", bound="Resource")
 
 Ref = Union["Model", "Version", "ModelVersionIdentifier", str]
 
@@ -60,16 +73,14 @@ def run(
     """
     target = Target(ref, input, dict(params), default_wait=True)
     target.hold_unless_iterator(client)
-    prediction = target.create(client)
-    version = target.version
-    if target.version_to_fetch:
-        version = Versions(client, model=target.model).get(target.version_to_fetch)
-    output = output_schema(version)
+    answer = target.send(client)
+    output = target.output_schema(client)
     iterator = is_iterator(output)
-    if target.finished_within_hold(prediction):
+    if target.finished_within_hold(answer):
         if target.on_progress is not None:
-            target.on_progress(prediction)
+            target.on_progress(answer.resource)
     else:
+        prediction = answer.resource
         strategy = target.strategy(client)
         if iterator:
             if items_from_stream(strategy, prediction, output):
@@ -79,7 +90,7 @@ def run(
             items = _reporting(source, prediction, target.on_progress)
             return _transformed(items, client, use_file_output)
         prediction.wait(on_progress=target.on_progress, strategy=strategy)
-    return finished_output(prediction, iterator, client, use_file_output)
+    return finished_output(answer, iterator, client, use_file_output)
 
 
 async def async_run(
@@ -96,16 +107,14 @@ async def async_run(
     """
     target = Target(ref, input, dict(params), default_wait=True)
     target.hold_unless_iterator(client)
-    prediction = await target.async_create(client)
-    version = target.version
-    if target.version_to_fetch:
-        version = await Versions(client, model=target.model).async_get(target.version_to_fetch)
-    output = output_schema(version)
+    answer = await target.async_send(client)
+    output = await target.async_output_schema(client)
     iterator = is_iterator(output)
-    if target.finished_within_hold(prediction):
+    if target.finished_within_hold(answer):
         if target.on_progress is not None:
-            target.on_progress(prediction)
+            target.on_progress(answer.resource)
     else:
+        prediction = answer.resource
         strategy = target.strategy(client)
         if iterator:
             if items_from_stream(strategy, prediction, output):
@@ -115,7 +124,7 @@ async def async_run(
             items = _async_reporting(source, prediction, target.on_progress)
             return _async_transformed(items, client, use_file_output)
         await prediction.async_wait(on_progress=target.on_progress, strategy=strategy)
-    result = finished_output(prediction, iterator, client, use_file_output)
+    result = finished_output(answer, iterator, client, use_file_output)
     if iterator and isinstance(result, Iterator):
         return _as_async_iterator(result)  # pyright: ignore[reportUnknownArgumentType]
     return result
@@ -158,7 +167,7 @@ class Target:
             self.version_id if self.version is None and owner and name and self.version_id else None
         )
 
-    def finished_within_hold(self, prediction: Prediction) -> bool:
+    def finished_within_hold(self, answer: Answer[Prediction]) -> bool:
         """Whether the create's answer already holds the whole output.
 
         A `Prefer: wait` hold that ends with the model done answers `processing` (it turns
@@ -166,8 +175,8 @@ class Target:
         expired first. v0 and the newer SDK both read it so; see WIRE.md "Blocking mode".
         """
         if self.params.get("wait") is False:
-            return has_finished(prediction)
-        return prediction.status != "starting"
+            return has_finished(answer.resource)
+        return bool(answer.field("status") != "starting")
 
     def hold_unless_iterator(self, client: Client) -> None:
         """Under the stream strategy (the default of `Replicate`), create an iterator model's
@@ -192,20 +201,88 @@ class Target:
         return check_wait_strategy(self.wait_strategy or client.wait_strategy)
 
     def create(self, client: Client) -> Prediction:
-        """Create the prediction.
-
-        Through namespaces of its own, as v0 did: a patch of `replicate.predictions.create`
-        does not see the predictions that run() and stream() create.
-        """
-        if self.version_id is not None:
-            return Predictions(client).create(version=self.version_id, input=self.input, **self.params)
-        return ModelsPredictions(client).create(model=self.model, input=self.input, **self.params)
+        """Create the prediction."""
+        return self.send(client).resource
 
     async def async_create(self, client: Client) -> Prediction:
         """Create the prediction asynchronously."""
+        return (await self.async_send(client)).resource
+
+    def send(self, client: Client) -> Answer[Prediction]:
+        """Create the prediction; its answer is read as a Prediction only when needed.
+
+        Not through the namespaces, as in v0: a patch of `replicate.predictions.create` does
+        not see the predictions that run() and stream() create.
+        """
+        return send_create(client, self._path(), self.input, self.params, _prediction_answer(client), self.version_id)
+
+    async def async_send(self, client: Client) -> Answer[Prediction]:
+        """Create the prediction asynchronously; read as a Prediction only when needed."""
+        return await async_send_create(
+            client, self._path(), self.input, self.params, _prediction_answer(client), self.version_id
+        )
+
+    def output_schema(self, client: Client) -> Dict[str, Any]:
+        """The Output schema of the version; fetched (after the create, as in v0) when the
+        reference names owner, name and version."""
+        if self.version_to_fetch is None:
+            return output_schema(self.version)
+        return _schema_of(client._execute(self._get_version(client, self.version_to_fetch)))
+
+    async def async_output_schema(self, client: Client) -> Dict[str, Any]:
+        """The Output schema of the version, fetched asynchronously if need be."""
+        if self.version_to_fetch is None:
+            return output_schema(self.version)
+        return _schema_of(await client._async_execute(self._get_version(client, self.version_to_fetch)))
+
+    def _path(self) -> str:
         if self.version_id is not None:
-            return await Predictions(client).async_create(version=self.version_id, input=self.input, **self.params)
-        return await ModelsPredictions(client).async_create(model=self.model, input=self.input, **self.params)
+            return "/v1/predictions"
+        return f"{self._model_path()}/predictions"
+
+    def _get_version(self, client: Client, version_id: str) -> Operation[Answer[Version]]:
+        path = f"{self._model_path()}/versions/{path_segment('id', version_id)}"
+        return Operation("GET", path, _read_when_needed(client, _version_class, {"id": is_text, "created_at": is_timestamp}))
+
+    def _model_path(self) -> str:
+        owner, name = self.model
+        return f"/v1/models/{path_segment('model owner', owner)}/{path_segment('model name', name)}"
+
+
+def _read_when_needed(
+    client: Client, resource_class: Callable[[], Type[R]], required: Dict[str, Callable[[Any], bool]]
+) -> Callable[[httpx.Response], Answer[R]]:
+    """A parser of one resource, read from its JSON only when needed (pydantic is loaded then)."""
+
+    def read(data: Any) -> R:
+        return resource_class().model_validate(data, context={"client": client})
+
+    def parse_eagerly(response: httpx.Response) -> R:
+        from replicate.resource import parse_resource
+
+        return parse_resource(resource_class(), client)(response)
+
+    return parse_answer(required, read, parse_eagerly)
+
+
+def _prediction_answer(client: Client) -> Callable[[httpx.Response], Answer[Prediction]]:
+    return _read_when_needed(client, _prediction_class, {"id": is_text, "version": is_text, "status": is_text})
+
+
+def _prediction_class() -> Type[Prediction]:
+    from replicate.prediction import Prediction
+
+    return Prediction
+
+
+def _version_class() -> Type[Version]:
+    from replicate.version import Version
+
+    return Version
+
+
+def _schema_of(version: Answer[Version]) -> Dict[str, Any]:
+    return output_schema_of(version.field("openapi_schema"), version.field("cog_version"))
 
 
 def items_from_stream(strategy: str, prediction: Prediction, output: Dict[str, Any]) -> bool:
@@ -217,12 +294,12 @@ def items_from_stream(strategy: str, prediction: Prediction, output: Dict[str, A
 
 
 def finished_output(
-    prediction: Prediction, iterator: bool, client: Client, use_file_output: Optional[bool]
+    prediction: Answer[Prediction], iterator: bool, client: Client, use_file_output: Optional[bool]
 ) -> Any:
     """The output of a terminal prediction, as `run` returns it; ModelError if it failed."""
-    if prediction.status == "failed":
-        raise ModelError(prediction)
-    output = prediction.output
+    if prediction.field("status") == "failed":
+        raise ModelError(prediction.resource)
+    output = prediction.field("output")
     if iterator and output is not None:
         items: List[Any] = output if isinstance(output, list) else [output]  # pyright: ignore[reportUnknownVariableType]
         return _transformed(iter(items), client, use_file_output)

@@ -27,10 +27,8 @@ def make_schema_backwards_compatible(schema: Dict[str, Any], cog_version: Option
 
     Returns a copy when it adds a hint; the schema given is never modified.
     """
-    if not cog_version or not version_has_no_array_type(cog_version):
-        return schema
-    output = _output_of(schema)
-    if output.get("type") != "array":
+    # The output's type first: reading the Cog version loads `packaging`.
+    if _output_of(schema).get("type") != "array" or not cog_version or not version_has_no_array_type(cog_version):
         return schema
     schema = copy.deepcopy(schema)
     schema["components"]["schemas"]["Output"]["x-cog-array-type"] = "iterator"
@@ -39,9 +37,16 @@ def make_schema_backwards_compatible(schema: Dict[str, Any], cog_version: Option
 
 def output_schema(version: Optional[Version]) -> Dict[str, Any]:
     """The `components.schemas.Output` of a version, with old-Cog hints added; {} if unknown."""
-    if version is None or not isinstance(version.openapi_schema, dict):
+    if version is None:
         return {}
-    schema = make_schema_backwards_compatible(version.openapi_schema, version.cog_version)
+    return output_schema_of(version.openapi_schema, version.cog_version)
+
+
+def output_schema_of(openapi_schema: Any, cog_version: Any) -> Dict[str, Any]:
+    """The `components.schemas.Output` of a version's schema and Cog version, as sent."""
+    if not isinstance(openapi_schema, dict):
+        return {}
+    schema = make_schema_backwards_compatible(cast("Dict[str, Any]", openapi_schema), cog_version)
     return _output_of(schema)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator, List, Optional
 
+from replicate._operation import Operation, drop_none
 from replicate.model import Model
-from replicate.resource import Operation, Resource, drop_none, parse_resource
+from replicate.resource import Resource, parse_resource
 
 if TYPE_CHECKING:
     from replicate.client import Client

@@ -8,19 +8,14 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, 
 from pydantic import WrapValidator, model_validator
 from typing_extensions import Annotated, NotRequired, TypedDict, Unpack
 
+from replicate._operation import Operation, path_segment
 from replicate._polling import async_wait_for_terminal_status, wait_for_terminal_status
+from replicate._prediction_request import check_create_params
 from replicate.helpers import FileEncodingStrategy, async_encode_json, encode_json
 from replicate.identifier import ModelVersionIdentifier
 from replicate.pagination import Cursor, Page, list_path, parse_page
-from replicate.prediction import PredictionStatus, WebhookEvent, check_create_params
-from replicate.resource import (
-    Namespace,
-    Operation,
-    Resource,
-    keep_unknown_text,
-    parse_resource,
-    path_segment,
-)
+from replicate.prediction import PredictionStatus, WebhookEvent
+from replicate.resource import Namespace, Resource, keep_unknown_text, parse_resource
 from replicate.version import Version, model_owner_and_name
 
 if TYPE_CHECKING:

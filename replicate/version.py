@@ -5,15 +5,9 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Union
 
+from replicate._operation import Operation, parse_deleted, path_segment
 from replicate.pagination import Cursor, Page, list_path, parse_page
-from replicate.resource import (
-    Namespace,
-    Operation,
-    Resource,
-    parse_deleted,
-    parse_resource,
-    path_segment,
-)
+from replicate.resource import Namespace, Resource, parse_resource
 
 if TYPE_CHECKING:
     from replicate.client import Client

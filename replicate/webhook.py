@@ -10,7 +10,8 @@ import hmac
 import time
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Union, cast
 
-from replicate.resource import Namespace, Operation, Resource, parse_resource
+from replicate._operation import Operation
+from replicate.resource import Namespace, Resource, parse_resource
 
 if TYPE_CHECKING:
     import httpx

@@ -25,18 +25,27 @@ import pytest
 from replicate._transport import DeferredTLSContext
 from replicate.client import Client
 from replicate.emulator import Emulator
+from replicate.emulator._util import new_version_id
 
 TOKEN = "r8_cold"
+HELLO_VERSION = new_version_id("replicate-emulator:replicate/hello-world:v1")
 
 # Modules that `import replicate` must not load: the HTTP stack, pydantic, asyncio, the client.
 NOT_LOADED_BY_IMPORT = ["asyncio", "httpx", "pydantic", "ssl", "replicate.client"]
 
-# Modules that a sync run() of a model answering inside the hold must not load.
+# Modules that a sync run() of a model answering inside the hold must not load: it reads the
+# answer as plain JSON, so neither pydantic nor any resource module is needed.
 NOT_LOADED_BY_RUN = [
     "asyncio",
     "concurrent.futures",
     "html",
     "packaging",
+    "pydantic",
+    "replicate.model",
+    "replicate.pagination",
+    "replicate.prediction",
+    "replicate.resource",
+    "replicate.version",
     "replicate._sdk",
     "replicate.account",
     "replicate.collection",
@@ -99,27 +108,25 @@ def emulator() -> Iterator[Emulator]:
     emulator.stop()
 
 
-def test_one_run_builds_only_the_prediction_model(emulator: Emulator) -> None:
+@pytest.mark.parametrize(
+    "ref", ["replicate/hello-world", f"replicate/hello-world:{HELLO_VERSION}", HELLO_VERSION]
+)
+def test_one_run_loads_no_pydantic_and_no_resource_module(emulator: Emulator, ref: str) -> None:
     code = f"""
         import json, sys
         import httpx
         before = set(sys.modules)
         import replicate
-        output = replicate.run("replicate/hello-world", input={{"text": "cold"}})
-        from replicate.model import Model
-        from replicate.pagination import Page
-        from replicate.prediction import Prediction
-        from replicate.version import Version
+        output = replicate.run({ref!r}, input={{"text": "cold"}})
         pools = replicate.default_client._client._transport._wrapped_transport._pools
         print(json.dumps({{
             "output": output,
             "loaded": {loaded(NOT_LOADED_BY_RUN)},
-            "built": sorted(c.__name__ for c in (Model, Page, Prediction, Version) if c.__pydantic_complete__),
             "tls contexts built": sum(pool._pool._ssl_context._built is not None for pool in pools),
         }}))
         """
     report = run_python(code, {"REPLICATE_API_TOKEN": TOKEN, "REPLICATE_BASE_URL": emulator.base_url})
-    assert report == {"output": "hello cold", "loaded": [], "built": ["Prediction"], "tls contexts built": 0}
+    assert report == {"output": "hello cold", "loaded": [], "tls contexts built": 0}
 
 
 def test_a_model_is_built_when_it_first_parses_an_answer(emulator: Emulator) -> None:

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import TypeAdapter
 
+from replicate._operation import is_timestamp
 from replicate.client import Client
-from replicate.exceptions import ModelError
+from replicate.exceptions import ModelError, UnexpectedResponseError
 from replicate.helpers import FileOutput
 from replicate.identifier import ModelVersionIdentifier
 from replicate.model import Model
-from replicate.version import Version
+from replicate.prediction import Prediction
+from replicate.version import Version, Versions
 
 VERSION_ID = "39ed52f2a78e934b3ba6e2a89f5b1c712de7dfea535525255b1aa35c5565e08b"
 API = "https://api.replicate.com"
@@ -464,3 +470,89 @@ def test_run_module_functions_are_v0_names() -> None:
 
     run_module = importlib.import_module("replicate.run")
     assert callable(run_module.run) and callable(run_module.async_run)
+
+
+# --- an answer is read as a Prediction (or Version) only when needed ----------------------------
+
+
+def test_failed_within_the_hold_raises_model_error_with_the_prediction(mode: str) -> None:
+    failed = prediction("failed", error="out of memory", metrics={"predict_time": 1.5})
+    api = FakeAPI().on("POST", "/v1/predictions", failed)
+    with pytest.raises(ModelError) as excinfo:
+        run_model(mode, api.client(), VERSION_ID)
+    assert isinstance(excinfo.value.prediction, Prediction)
+    assert excinfo.value.prediction.metrics == {"predict_time": 1.5}
+    assert str(excinfo.value) == "out of memory"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"content": b"<html>bad gateway</html>"},
+        {"json": {"id": "p1", "status": "succeeded", "output": "x"}},  # no version
+        {"json": {**prediction("succeeded", "x"), "id": 7}},
+        {"json": {**prediction("succeeded", "x"), "status": None}},
+        {"json": ["not", "an", "object"]},
+    ],
+    ids=["not json", "missing version", "numeric id", "null status", "a list"],
+)
+def test_a_create_answer_that_does_not_fit_raises_as_predictions_create_does(
+    mode: str, answer: Dict[str, Any]
+) -> None:
+    api = FakeAPI().on("POST", "/v1/predictions", lambda request: httpx.Response(201, **answer))
+    with pytest.raises(UnexpectedResponseError) as from_create:
+        api.client().predictions.create(version=VERSION_ID, input={})
+    with pytest.raises(UnexpectedResponseError) as from_run:
+        run_model(mode, api.client(), VERSION_ID)
+    assert str(from_run.value) == str(from_create.value)
+
+
+def test_odd_optional_fields_are_read_as_sent_when_the_prediction_is_built(mode: str) -> None:
+    odd = prediction("processing", "done", logs=12, metrics="n/a", unknown_field=[1])
+    api = FakeAPI().on("POST", "/v1/predictions", odd)
+    seen: List[Prediction] = []
+    assert run_model(mode, api.client(), VERSION_ID, on_progress=seen.append) == "done"
+    assert [(p.logs, p.metrics, p.unknown_field) for p in seen] == [(12, "n/a", [1])]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("created_at", ["2023-08-11T17:00:23Z", 1691773223, "2023-08-11 17:00:23.123+02:00"])
+def test_a_version_is_read_from_its_answer_whatever_timestamp_pydantic_accepts(mode: str, created_at: Any) -> None:
+    api = (
+        FakeAPI()
+        .on("POST", "/v1/predictions", prediction("succeeded", ["a", "b"]))
+        .on("GET", f"/v1/models/o/m/versions/{VERSION_ID}", {**version(ITERATOR), "created_at": created_at})
+    )
+    assert run_model(mode, api.client(), f"o/m:{VERSION_ID}") == ("iterator", ["a", "b"])
+
+
+def test_a_version_answer_that_does_not_fit_raises_as_versions_get_does(mode: str) -> None:
+    broken = {**version(ITERATOR), "created_at": "yesterday"}
+    api = (
+        FakeAPI()
+        .on("POST", "/v1/predictions", prediction("succeeded", ["a"]))
+        .on("GET", f"/v1/models/o/m/versions/{VERSION_ID}", broken)
+    )
+    with pytest.raises(UnexpectedResponseError) as from_get:
+        Versions(api.client(), model="o/m").get(VERSION_ID)
+    with pytest.raises(UnexpectedResponseError) as from_run:
+        run_model(mode, api.client(), f"o/m:{VERSION_ID}")
+    assert str(from_run.value) == str(from_get.value)
+
+
+@given(
+    st.one_of(
+        st.builds(
+            lambda moment, sep, timespec: moment.isoformat(sep=sep, timespec=timespec),
+            st.datetimes(timezones=st.none() | st.timezones()),
+            st.sampled_from("Tt "),
+            st.sampled_from(["seconds", "milliseconds", "microseconds"]),
+        ),
+        st.from_regex(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,12})?([Zz]|[+-]\d\d:\d\d)?", fullmatch=True),
+        st.text(max_size=40),
+    )
+)
+@settings(max_examples=400, deadline=None)
+def test_the_timestamp_check_accepts_only_what_pydantic_accepts(text: str) -> None:
+    if is_timestamp(text):
+        TypeAdapter(datetime.datetime).validate_python(text)  # raises if pydantic would refuse it
+        TypeAdapter(datetime.datetime).validate_json(json.dumps(text))
