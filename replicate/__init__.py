@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from replicate.use import get_path_url, use
     from replicate.webhook import Webhooks
 
-    default_client = Client()
+    default_client: Client = Client()
     run = default_client.run
     async_run = default_client.async_run
     stream = default_client.stream

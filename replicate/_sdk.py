@@ -9,7 +9,22 @@ Everything else is the same code as `Client`.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Dict, Optional, Type, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Dict,
+    Generator,
+    Generic,
+    Literal,
+    Optional,
+    TypeVar,
+    Union,
+    cast,
+    overload,
+)
 
 import httpx
 
@@ -17,10 +32,32 @@ from replicate._transport import RetryTransport
 from replicate.client import _TRANSPORT_OPTIONS, DEFAULT_TIMEOUT, Client
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from replicate._async_namespaces import (
+        AsyncAccounts,
+        AsyncCollections,
+        AsyncDeployments,
+        AsyncFiles,
+        AsyncHardware,
+        AsyncModels,
+        AsyncPredictions,
+        AsyncTrainings,
+        AsyncWebhooks,
+    )
     from replicate.file import PagedFiles
+    from replicate.helpers import JSONValue
+    from replicate.prediction import RunParams
+    from replicate.run import Ref
+    from replicate.search import SearchResponse
+    from replicate.stream import ServerSentEvent
+    from replicate.use import AsyncFunction, FunctionRef, Input, Output
     from replicate.webhook import StandardWebhooks
 
-__all__ = ["AsyncReplicate", "DefaultAsyncHttpxClient", "DefaultHttpxClient", "Replicate"]
+__all__ = ["AsyncItems", "AsyncReplicate", "AsyncResult", "DefaultAsyncHttpxClient", "DefaultHttpxClient", "Replicate"]
+
+R = TypeVar("R")
+I = TypeVar("I")  # noqa: E741
 
 Timeout = Union[float, httpx.Timeout, None]
 
@@ -168,13 +205,89 @@ class AsyncReplicate:
         )
         self._init_args = self._client._init_args
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        view = async_view(getattr(self._client, name))
-        if isinstance(view, AsyncView):
-            setattr(self, name, view)  # one view per namespace: `client.predictions is client.predictions`
-        return view
+    if not TYPE_CHECKING:  # at run time only: type checkers see the declared attributes alone
+
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("_"):
+                raise AttributeError(name)
+            from replicate._async_namespaces import AsyncView, async_view
+
+            view = async_view(getattr(self._client, name))
+            if isinstance(view, AsyncView):
+                setattr(self, name, view)  # one view per namespace: `client.predictions is client.predictions`
+            return view
+
+    # Each namespace's view is made once: `client.predictions is client.predictions`.
+
+    @functools.cached_property
+    def accounts(self) -> AsyncAccounts:
+        """Namespace for the token's account (v0's name)."""
+        from replicate._async_namespaces import AsyncAccounts
+
+        return AsyncAccounts(self._client.accounts)
+
+    @functools.cached_property
+    def account(self) -> AsyncAccounts:
+        """Namespace for the token's account: `await client.account.get()`."""
+        from replicate._async_namespaces import AsyncAccounts
+
+        return AsyncAccounts(self._client.account)
+
+    @functools.cached_property
+    def collections(self) -> AsyncCollections:
+        """Namespace for collections of models."""
+        from replicate._async_namespaces import AsyncCollections
+
+        return AsyncCollections(self._client.collections)
+
+    @functools.cached_property
+    def deployments(self) -> AsyncDeployments:
+        """Namespace for deployments."""
+        from replicate._async_namespaces import AsyncDeployments
+
+        return AsyncDeployments(self._client.deployments)
+
+    @functools.cached_property
+    def files(self) -> AsyncFiles:
+        """Namespace for files; `list()` pages through every file."""
+        from replicate._async_namespaces import AsyncFiles
+
+        return AsyncFiles(self._client.files)
+
+    @functools.cached_property
+    def hardware(self) -> AsyncHardware:
+        """Namespace for hardware."""
+        from replicate._async_namespaces import AsyncHardware
+
+        return AsyncHardware(self._client.hardware)
+
+    @functools.cached_property
+    def models(self) -> AsyncModels:
+        """Namespace for models."""
+        from replicate._async_namespaces import AsyncModels
+
+        return AsyncModels(self._client.models)
+
+    @functools.cached_property
+    def predictions(self) -> AsyncPredictions:
+        """Namespace for predictions."""
+        from replicate._async_namespaces import AsyncPredictions
+
+        return AsyncPredictions(self._client.predictions)
+
+    @functools.cached_property
+    def trainings(self) -> AsyncTrainings:
+        """Namespace for trainings."""
+        from replicate._async_namespaces import AsyncTrainings
+
+        return AsyncTrainings(self._client.trainings)
+
+    @functools.cached_property
+    def webhooks(self) -> AsyncWebhooks:
+        """Namespace for webhooks; `validate` rejects timestamps over five minutes off by default."""
+        from replicate._async_namespaces import AsyncWebhooks
+
+        return AsyncWebhooks(self._client.webhooks)
 
     def __repr__(self) -> str:
         return f"AsyncReplicate(base_url={self._client.base_url!r})"
@@ -190,23 +303,95 @@ class AsyncReplicate:
 
     with_options = copy
 
-    def run(self, ref: Any, input: Optional[Dict[str, Any]] = None, **params: Any) -> AsyncResult:
-        """Run a model and wait for its output (await it; `async for` an iterator output)."""
-        return AsyncResult(self._client.async_run(ref, input, **params))
+    @overload
+    def run(
+        self,
+        ref: Ref,
+        input: Optional[Dict[str, Any]] = None,
+        *,
+        use_file_output: Literal[False, None],
+        **params: Unpack[RunParams],
+    ) -> AsyncResult[Union[JSONValue, AsyncIterator[JSONValue]]]: ...
 
-    def stream(self, ref: Any, input: Optional[Dict[str, Any]] = None, **params: Any) -> AsyncResult:
+    @overload
+    def run(
+        self,
+        ref: Ref,
+        input: Optional[Dict[str, Any]] = None,
+        *,
+        use_file_output: Optional[bool] = True,
+        **params: Unpack[RunParams],
+    ) -> AsyncResult[Any]: ...
+
+    def run(
+        self,
+        ref: Ref,
+        input: Optional[Dict[str, Any]] = None,
+        *,
+        use_file_output: Optional[bool] = True,
+        **params: Unpack[RunParams],
+    ) -> AsyncResult[Any]:
+        """Run a model and wait for its output (await it; `async for` an iterator output).
+
+        The output holds FileOutputs for files unless `use_file_output=False`.
+        """
+        return AsyncResult(self._client.async_run(ref, input, use_file_output=use_file_output, **params))
+
+    def stream(
+        self,
+        ref: Ref,
+        input: Optional[Dict[str, Any]] = None,
+        *,
+        use_file_output: Optional[bool] = True,
+        **params: Unpack[RunParams],
+    ) -> AsyncItems[AsyncIterator[ServerSentEvent], ServerSentEvent]:
         """Stream a model's output events: ``async for event in client.stream(...)``."""
-        return AsyncResult(self._client.async_stream(ref, input, **params))
+        return AsyncItems(self._client.async_stream(ref, input, use_file_output=use_file_output, **params))
 
-    def search(self, query: str, limit: Optional[int] = None) -> AsyncResult:
+    def search(self, query: str, limit: Optional[int] = None) -> AsyncResult[SearchResponse]:
         """Search models, collections and documentation pages."""
         return AsyncResult(self._client.async_search(query, limit))
 
-    def use(self, ref: Any, *, hint: Any = None, streaming: bool = False) -> Any:
+    @overload
+    def use(
+        self, ref: str, *, hint: None = None, streaming: Literal[False] = False
+    ) -> AsyncFunction[..., Any]: ...
+
+    @overload
+    def use(
+        self, ref: str, *, hint: None = None, streaming: Literal[True]
+    ) -> AsyncFunction[..., AsyncIterator[Any]]: ...
+
+    @overload
+    def use(
+        self,
+        ref: Union[str, FunctionRef[Input, Output]],
+        *,
+        hint: Optional[Callable[Input, Output]] = None,
+        streaming: Literal[False] = False,
+    ) -> AsyncFunction[Input, Output]: ...
+
+    @overload
+    def use(
+        self,
+        ref: Union[str, FunctionRef[Input, Output]],
+        *,
+        hint: Optional[Callable[Input, Output]] = None,
+        streaming: Literal[True],
+    ) -> AsyncFunction[Input, AsyncIterator[Output]]: ...
+
+    def use(
+        self,
+        ref: Union[str, FunctionRef[Input, Output]],
+        *,
+        hint: Optional[Callable[Input, Output]] = None,
+        streaming: bool = False,
+    ) -> Union[AsyncFunction[Input, Output], AsyncFunction[Input, AsyncIterator[Output]]]:
         """A model as an async Python function that runs on this client."""
         from replicate.use import use
 
-        return use(ref, hint=hint, streaming=streaming, use_async=True, client=self._client)
+        function = use(ref, hint=hint, streaming=streaming, use_async=True, client=self._client)
+        return cast("Union[AsyncFunction[Input, Output], AsyncFunction[Input, AsyncIterator[Output]]]", function)
 
     async def request(
         self,
@@ -267,21 +452,21 @@ class _AsyncCore(Replicate):
         return super()._async_client
 
 
-class AsyncResult:
+class AsyncResult(Generic[R]):
     """A call on an AsyncReplicate: await it for the result, or `async for` over it.
 
     Iterating awaits the call, then walks what it returned: every item of a page (fetching
     further pages as needed), every event of a stream, or the items of a list.
     """
 
-    def __init__(self, awaitable: Any) -> None:
+    def __init__(self, awaitable: Awaitable[R]) -> None:
         self._awaitable = awaitable
 
-    def __await__(self) -> Any:
+    def __await__(self) -> Generator[Any, None, R]:
         return self._awaitable.__await__()
 
     async def __aiter__(self) -> AsyncIterator[Any]:
-        result = await self._awaitable
+        result: Any = await self._awaitable
         if hasattr(result, "__aiter__"):
             async for item in result:
                 yield item
@@ -290,64 +475,11 @@ class AsyncResult:
                 yield item
 
 
-class AsyncView:
-    """A namespace (or endpoint) of an AsyncReplicate: `name(...)` runs the `async_name` twin."""
+class AsyncItems(AsyncResult[R], Generic[R, I]):
+    """An AsyncResult whose items are known: a page's, a list's or a stream's."""
 
-    def __init__(self, target: Any) -> None:
-        self._target = target
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._target, name, _MISSING)
-        view = async_view(value)
-        # A nested namespace or endpoint (`webhooks.default.secret`) is viewed in turn, even
-        # when an `async_` twin of the same name exists: `secret.get()` must stay reachable.
-        if view is not value:
-            from replicate.resource import Namespace
-
-            if isinstance(value, Namespace):
-                setattr(self, name, view)  # stable, as the namespace it views
-            return view
-        twin = getattr(self._target, f"async_{name}", None)
-        if twin is not None and callable(twin):
-            return _awaitable(twin)
-        if value is _MISSING:
-            raise AttributeError(f"{type(self._target).__name__!r} object has no attribute {name!r}")
-        return value
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        # A callable endpoint such as `webhooks.default.secret()`.
-        return self.get(*args, **kwargs)
-
-    def __repr__(self) -> str:
-        return f"<async {self._target!r}>"
-
-
-def async_view(value: Any) -> Any:
-    """Wrap namespaces and endpoints (which have `async_` twins, or hold namespaces that do);
-    return anything else as it is."""
-    cls: Type[Any] = type(value)  # pyright: ignore[reportUnknownVariableType]
-    has_twins = _HAS_ASYNC_TWINS.get(cls)
-    if has_twins is None:
-        from replicate.resource import Namespace
-
-        has_twins = _HAS_ASYNC_TWINS[cls] = issubclass(cls, Namespace) or any(
-            name.startswith("async_") for name in dir(cls)
-        )
-    return AsyncView(value) if has_twins else value
-
-
-_MISSING = object()
-
-
-_HAS_ASYNC_TWINS: Dict[type, bool] = {}
-
-
-def _awaitable(method: Callable[..., Any]) -> Callable[..., AsyncResult]:
-    @functools.wraps(method)
-    def call(*args: Any, **kwargs: Any) -> AsyncResult:
-        return AsyncResult(method(*args, **kwargs))
-
-    return call
+    def __aiter__(self) -> AsyncIterator[I]:
+        return super().__aiter__()
 
 
 def api_path(url: str) -> str:

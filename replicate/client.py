@@ -20,6 +20,7 @@ from typing import (
     Optional,
     TypeVar,
     Union,
+    overload,
 )
 
 import httpx
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from replicate.deployment import Deployments
     from replicate.file import Files
     from replicate.hardware import HardwareNamespace
+    from replicate.helpers import JSONValue
     from replicate.identifier import ModelVersionIdentifier
     from replicate.model import Model, Models
     from replicate.prediction import Predictions, RunParams
@@ -438,6 +440,26 @@ class Client:
 
     # --- running models ------------------------------------------------------------------
 
+    @overload
+    def run(
+        self,
+        ref: Union[str, Model, Version, ModelVersionIdentifier],
+        input: Optional[Dict[str, Any]] = None,
+        *,
+        use_file_output: Literal[False, None],
+        **params: Unpack[RunParams],
+    ) -> Union[JSONValue, Iterator[JSONValue]]: ...
+
+    @overload
+    def run(
+        self,
+        ref: Union[str, Model, Version, ModelVersionIdentifier],
+        input: Optional[Dict[str, Any]] = None,
+        *,
+        use_file_output: Optional[bool] = True,
+        **params: Unpack[RunParams],
+    ) -> Union[Any, Iterator[Any]]: ...
+
     def run(
         self,
         ref: Union[str, Model, Version, ModelVersionIdentifier],
@@ -446,10 +468,34 @@ class Client:
         use_file_output: Optional[bool] = True,
         **params: Unpack[RunParams],
     ) -> Union[Any, Iterator[Any]]:
-        """Run a model and wait for its output."""
+        """Run a model and wait for its output.
+
+        Files in the output are FileOutputs, unless `use_file_output=False` (then the output is
+        as the API sent it: JSON, or an iterator of JSON items for models that yield them).
+        """
         from replicate.run import run
 
         return run(self, ref, input, use_file_output=use_file_output, **params)
+
+    @overload
+    async def async_run(
+        self,
+        ref: Union[str, Model, Version, ModelVersionIdentifier],
+        input: Optional[Dict[str, Any]] = None,
+        *,
+        use_file_output: Literal[False, None],
+        **params: Unpack[RunParams],
+    ) -> Union[JSONValue, AsyncIterator[JSONValue]]: ...
+
+    @overload
+    async def async_run(
+        self,
+        ref: Union[str, Model, Version, ModelVersionIdentifier],
+        input: Optional[Dict[str, Any]] = None,
+        *,
+        use_file_output: Optional[bool] = True,
+        **params: Unpack[RunParams],
+    ) -> Union[Any, AsyncIterator[Any]]: ...
 
     async def async_run(
         self,
@@ -459,7 +505,7 @@ class Client:
         use_file_output: Optional[bool] = True,
         **params: Unpack[RunParams],
     ) -> Union[Any, AsyncIterator[Any]]:
-        """Run a model and wait for its output asynchronously."""
+        """Run a model and wait for its output asynchronously (`use_file_output` as in `run`)."""
         from replicate.run import async_run
 
         return await async_run(self, ref, input, use_file_output=use_file_output, **params)

@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 
 FileEncodingStrategy = Literal["base64", "url"]
 
+JSONValue = Union[str, int, float, bool, None, List[Any], Dict[str, Any]]
+"""A model's output as the API sent it, with no FileOutput: `run(..., use_file_output=False)`."""
+
 logger: logging.Logger = logging.getLogger("replicate")
 
 # At most this many uploads run at once for one input.

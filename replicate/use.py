@@ -738,7 +738,30 @@ def _example_of(model: Model) -> Optional[Dict[str, Any]]:
 
 # --- use() -----------------------------------------------------------------------------------
 
-# Without a hint nothing types the inputs or output: the first two overloads say Any.
+# Without a hint nothing types the inputs or output: the first four overloads say Any (in
+# iterators when streaming).
+
+
+@overload
+def use(
+    ref: str,
+    *,
+    hint: None = None,
+    streaming: Literal[True],
+    use_async: Literal[False] = False,
+    client: Optional[Client] = None,
+) -> Function[..., Iterator[Any]]: ...
+
+
+@overload
+def use(
+    ref: str,
+    *,
+    hint: None = None,
+    streaming: Literal[True],
+    use_async: Literal[True],
+    client: Optional[Client] = None,
+) -> AsyncFunction[..., AsyncIterator[Any]]: ...
 
 
 @overload

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, List
+from typing import Any, Iterator, List, Tuple
 
 import httpx
 import pytest
@@ -125,6 +125,54 @@ def test_async_replicate_awaits_plain_names() -> None:
     assert raw.status_code == 200 and raw.parse().id == "p1"
     assert response.json()["id"] == "p1"
     assert [r.url.path for r in server.requests] == ["/v1/predictions/p1"] * 3
+
+
+def async_views(view: Any, path: str) -> Iterator[Tuple[str, Any]]:
+    """Every typed view reachable from `view` (an AsyncReplicate or a namespace's view)."""
+    from replicate._async_namespaces import AsyncView
+
+    for name in dir(type(view)):
+        if name.startswith("_") or name == "with_raw_response":
+            continue
+        value = getattr(view, name)
+        if isinstance(value, AsyncView):
+            yield f"{path}.{name}", value
+            yield from async_views(value, f"{path}.{name}")
+
+
+def test_each_typed_async_method_runs_the_async_twin_it_is_typed_from() -> None:
+    # The views' methods take their types from the twin they name; at run time they call the
+    # namespace's `async_<name>`: the two must be the same function.
+    from replicate._async_namespaces import _Twin
+
+    client = AsyncReplicate(bearer_token="t")
+    checked = []
+    for path, view in async_views(client, "client"):
+        for name, attribute in vars(type(view)).items():
+            if isinstance(attribute, _Twin):
+                assert getattr(type(view._target), f"async_{name}") is attribute.twin, f"{path}.{name}"
+                checked.append(f"{path}.{name}")
+    assert len(checked) == 40
+    assert client.webhooks.validate is client._client.webhooks.validate
+
+
+def test_async_replicate_namespaces_are_typed_views_of_the_clients() -> None:
+    from replicate._async_namespaces import (
+        AsyncModelVersions,
+        AsyncPredictions,
+        AsyncSecretEndpoint,
+    )
+
+    client = AsyncReplicate(bearer_token="t")
+    assert type(client.predictions) is AsyncPredictions and client.predictions._target is client._client.predictions
+    assert type(client.predictions.with_raw_response) is AsyncPredictions
+    assert client.predictions.with_raw_response is client.predictions.with_raw_response
+    assert type(client.models.versions) is AsyncModelVersions
+    assert type(client.webhooks.default.secret) is AsyncSecretEndpoint
+    # What the views do not declare is still the namespace's (or its async twin).
+    client._client.predictions.marker = "m"  # type: ignore[attr-defined]
+    assert client.predictions.marker == "m"  # type: ignore[attr-defined]
+    assert client.predictions.async_get == client._client.predictions.async_get
 
 
 def test_async_replicate_works_across_event_loops() -> None:

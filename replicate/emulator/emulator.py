@@ -87,23 +87,23 @@ class Emulator:
         self.delivery_supports_range = delivery_supports_range
         self.sync_mode_data_uris = sync_mode_data_uris
 
-        self.state = Store()
-        self.stats = Stats()
-        self.faults = Faults()
+        self.state: Store = Store()
+        self.stats: Stats = Stats()
+        self.faults: Faults = Faults()
         self._dir = tempfile.mkdtemp(prefix="replicate-emulator-")
         # Removes stored files at interpreter exit even if stop() is never called.
         self._cleanup = weakref.finalize(self, shutil.rmtree, self._dir, True)
-        self.uploads_dir = os.path.join(self._dir, "uploads")
+        self.uploads_dir: str = os.path.join(self._dir, "uploads")
         os.makedirs(self.uploads_dir)
-        self.delivery = DeliveryStore(os.path.join(self._dir, "delivery"))
+        self.delivery: DeliveryStore = DeliveryStore(os.path.join(self._dir, "delivery"))
         os.makedirs(self.delivery.directory)
-        self.download_signer = DownloadSigner()
-        self.webhook_signer = WebhookSigner()
-        self.scheduler = Scheduler()
-        self.webhooks = WebhookDispatcher(
+        self.download_signer: DownloadSigner = DownloadSigner()
+        self.webhook_signer: WebhookSigner = WebhookSigner()
+        self.scheduler: Scheduler = Scheduler()
+        self.webhooks: WebhookDispatcher = WebhookDispatcher(
             self.webhook_signer, self.scheduler, throttle=webhook_throttle
         )
-        self.runner = Runner(
+        self.runner: Runner = Runner(
             self._deliver, self._fetch_input, self._input_dir, lambda: self.startup_delay
         )
         self._api_server: Optional[ServerThread] = None

@@ -235,7 +235,7 @@ class DownloadSigner:
     """
 
     def __init__(self, secret: Optional[bytes] = None) -> None:
-        self.secret = secret or secrets.token_bytes(32)
+        self.secret: bytes = secret or secrets.token_bytes(32)
 
     def signature(self, owner: str, file_id: str, expiry: int) -> str:
         """The base64 HMAC for ``owner``, ``file_id`` and ``expiry``."""

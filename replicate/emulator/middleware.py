@@ -13,7 +13,7 @@ from .stats import RequestRecord
 if TYPE_CHECKING:
     from .emulator import Emulator
 
-UNAUTHENTICATED = {
+UNAUTHENTICATED: Dict[str, Any] = {
     "title": "Unauthenticated",
     "detail": "You did not pass a valid authentication token",
     "status": 401,

@@ -60,11 +60,11 @@ class FaultProxy:
         host, port = host_port.rsplit(":", 1)
         self.upstream: Tuple[str, int] = (host, int(port))
         self.rules: List[ProxyRule] = []
-        self.requests_seen = 0
+        self.requests_seen: int = 0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: Optional[asyncio.base_events.Server] = None
-        self.port = _free_port()
+        self.port: int = _free_port()
 
     @property
     def url(self) -> str:

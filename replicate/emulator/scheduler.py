@@ -9,7 +9,7 @@ import threading
 import time
 from typing import Callable, List, Optional, Tuple
 
-logger = logging.getLogger(__name__)
+logger: logging.Logger = logging.getLogger(__name__)
 
 
 class Timer:
@@ -18,8 +18,8 @@ class Timer:
     __slots__ = ("callback", "cancelled")
 
     def __init__(self, callback: Callable[[], None]) -> None:
-        self.callback = callback
-        self.cancelled = False
+        self.callback: Callable[[], None] = callback
+        self.cancelled: bool = False
 
     def cancel(self) -> None:
         """Drop the callback if it has not run yet."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime
 import json
 import threading
 import time
@@ -55,11 +56,11 @@ class Job:
         self.input = input
         self.urls = urls
         self.source = source
-        self.status = "starting"
+        self.status: str = "starting"
         self.output: Any = None
-        self.logs = ""
+        self.logs: str = ""
         self.error: Optional[str] = None
-        self.created_at = utcnow()
+        self.created_at: datetime.datetime = utcnow()
         self.started_at: Optional[Any] = None
         self.completed_at: Optional[Any] = None
         self.deadline: Optional[Any] = None
@@ -69,8 +70,8 @@ class Job:
         self.webhook: Optional[str] = None
         self.webhook_events_filter: Optional[List[str]] = None
         self.events: List[StreamEvent] = []
-        self.revision = 0
-        self.cancel_event = threading.Event()
+        self.revision: int = 0
+        self.cancel_event: threading.Event = threading.Event()
         self.hooks: List[Callable[[Job, str], None]] = []
         self._lock = threading.RLock()
         self._waiters: List[Tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
@@ -464,7 +465,7 @@ class Store:
     """All emulator state. Mutate under ``lock`` when touching several maps."""
 
     def __init__(self) -> None:
-        self.lock = threading.RLock()
+        self.lock: threading.RLock = threading.RLock()
         self.predictions: Dict[str, Prediction] = {}
         self.trainings: Dict[str, Training] = {}
         self.files: Dict[str, FileRecord] = {}

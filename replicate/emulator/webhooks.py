@@ -19,7 +19,7 @@ import httpx
 from .scheduler import Scheduler, Timer
 from .state import Job
 
-logger = logging.getLogger(__name__)
+logger: logging.Logger = logging.getLogger(__name__)
 
 ALL_EVENTS = ("start", "output", "logs", "completed")
 
@@ -28,7 +28,7 @@ class WebhookSigner:
     """Holds the default webhook secret (``whsec_<base64 key>``) and signs payloads."""
 
     def __init__(self, key: Optional[bytes] = None) -> None:
-        self.key = key or secrets.token_bytes(24)
+        self.key: bytes = key or secrets.token_bytes(24)
 
     @property
     def secret(self) -> str:
