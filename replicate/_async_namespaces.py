@@ -64,7 +64,8 @@ class AsyncView(Generic[Target]):
     @property
     def with_raw_response(self) -> Self:
         """This namespace, with each method returning an `APIResponse` instead of its result."""
-        raw: Self = self.__dict__.get("_raw_response_view") or async_view(self._target.with_raw_response)
+        target: Any = self._target
+        raw: Self = self.__dict__.get("_raw_response_view") or async_view(target.with_raw_response)
         self.__dict__["_raw_response_view"] = raw  # one view, as of any namespace
         return raw
 
