@@ -46,7 +46,7 @@ class FanOut:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     parser.add_argument("--model", default="replicate/hello-world")
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--limit", type=int, default=10, help="predictions in flight at most")

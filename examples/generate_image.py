@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, cast
 
 import replicate
 from replicate.helpers import FileOutput
@@ -22,7 +22,7 @@ from replicate.helpers import FileOutput
 
 def file_outputs(output: object) -> List[FileOutput]:
     """A run's file outputs: some image models answer one file, others a list of them."""
-    items: List[object] = list(output) if isinstance(output, list) else [output]
+    items = cast("List[object]", output) if isinstance(output, list) else [output]
     files = [item for item in items if isinstance(item, FileOutput)]
     if len(files) != len(items):
         raise TypeError(f"expected file outputs, got {output!r}")
@@ -46,7 +46,7 @@ def generate(
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     parser.add_argument("--model", default="replicate/image-maker")
     parser.add_argument("--prompt", default="a sunset over the sea")
     parser.add_argument("--out", type=Path, default=Path("image.png"))

@@ -15,7 +15,7 @@ import base64
 import importlib
 import sys
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, cast
 
 import replicate
 from replicate.helpers import FileOutput
@@ -26,10 +26,10 @@ PROMPTS = ["a sunrise", "a forest at noon", "the sea at night"]
 
 def generate(prompts: Sequence[str], model: str = MODEL) -> List[FileOutput]:
     """One image per prompt (the first one when a model returns several)."""
-    images = []
+    images: List[FileOutput] = []
     for prompt in prompts:
         output = replicate.run(model, input={"prompt": prompt, "width": 192, "height": 96})
-        image = output[0] if isinstance(output, list) else output
+        image: object = cast("List[object]", output)[0] if isinstance(output, list) else output
         if not isinstance(image, FileOutput):
             raise TypeError(f"{model} did not return a file: {output!r}")
         images.append(image)
@@ -51,7 +51,7 @@ def show(images: Sequence[FileOutput], prompts: Sequence[str]) -> None:
 
 def gallery(images: Sequence[FileOutput], prompts: Sequence[str], path: Path) -> Path:
     """Outside a notebook: the same images in one HTML page, embedded as data: URIs."""
-    figures = []
+    figures: List[str] = []
     for prompt, image in zip(prompts, images):
         data = base64.b64encode(image.read()).decode("ascii")
         figures.append(

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Optional, Sequence, TextIO
+from typing import List, Optional, Sequence, TextIO
 
 import replicate
 
 
 def stream_answer(model: str, prompt: str, max_tokens: int, out: TextIO) -> str:
     """Write each token to `out` as it arrives; return the whole answer."""
-    tokens = []
+    tokens: List[str] = []
     for event in replicate.stream(model, input={"prompt": prompt, "max_tokens": max_tokens}):
         text = str(event)  # the text of an output event; "" for logs and the final done event
         tokens.append(text)
@@ -29,7 +29,7 @@ def stream_answer(model: str, prompt: str, max_tokens: int, out: TextIO) -> str:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     parser.add_argument("prompt", nargs="?", default="Tell me a story")
     parser.add_argument("--model", default="replicate/llm-streamer")
     parser.add_argument("--max-tokens", type=int, default=64)

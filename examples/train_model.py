@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Optional, Sequence
+from typing import Dict, Optional, Sequence, cast
 
 import replicate
 from replicate.exceptions import NotFoundError
@@ -41,7 +41,7 @@ def show_last_log_line(training: Training) -> None:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     parser.add_argument("--model", default="replicate/hello-world", help="the model to train")
     parser.add_argument("--version", help="the version to train (default: its latest)")
     parser.add_argument("--input", default='{"steps": 10}', help="the training input, as JSON")
@@ -75,7 +75,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not isinstance(output, dict):
         print(f"training {training.id} gave no version: {output!r}", file=sys.stderr)
         return 1
-    new_version = output["version"]
+    new_version = str(cast("Dict[str, object]", output)["version"])
     print(f"new version: {new_version}")
     print(f"it answers: {replicate.run(new_version, input=json.loads(args.run_input))!r}")
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import functools
 import io
 import logging
 import math
@@ -21,19 +22,23 @@ from typing import (
     Callable,
     Dict,
     Generator,
+    Iterable,
     Iterator,
     List,
     Literal,
-    Mapping,
     Optional,
     Tuple,
     Union,
 )
 
 import httpx
+from typing_extensions import TypeGuard
+
+from replicate._json import is_array, is_mapping, is_object, is_sequence
 
 if TYPE_CHECKING:
     from replicate.client import Client
+    from replicate.file import File
 
 FileEncodingStrategy = Literal["base64", "url"]
 
@@ -70,7 +75,7 @@ def encode_json(
             from concurrent.futures import ThreadPoolExecutor  # only for several files
 
             with ThreadPoolExecutor(max_workers=min(MAX_CONCURRENT_UPLOADS, len(files))) as pool:
-                values = list(pool.map(lambda item: _upload(client, item), files))
+                values = list(pool.map(functools.partial(_upload, client), files))
         return _fill_slots(encoded, values)
 
 
@@ -134,7 +139,7 @@ class _FileSlot:
 
 
 @contextlib.contextmanager
-def _files_in(obj: Any, where: str) -> Iterator[Tuple[Any, List[Tuple[str, Any]]]]:
+def _files_in(obj: Any, where: str) -> Generator[Tuple[Any, List[Tuple[str, Any]]], None, None]:
     """`_collect_files`, closing the files it opened from paths when done (or on failure)."""
     opened: List[Any] = []
     try:
@@ -148,6 +153,10 @@ def _files_in(obj: Any, where: str) -> Iterator[Tuple[Any, List[Tuple[str, Any]]
 _SEQUENCES = (list, tuple, set, frozenset, types.GeneratorType)
 
 
+def _is_sent_as_array(value: object) -> TypeGuard[Iterable[Any]]:
+    return isinstance(value, _SEQUENCES)
+
+
 def _collect_files(obj: Any, where: str, opened: List[Any]) -> Tuple[Any, List[Tuple[str, Any]]]:
     """Copy `obj` with files replaced by slots; return the copy and the (place, file) list."""
     files: List[Tuple[str, Any]] = []
@@ -159,12 +168,12 @@ def _collect_files(obj: Any, where: str, opened: List[Any]) -> Tuple[Any, List[T
             if not math.isfinite(value):
                 raise ValueError(f"{place}: {value!r} cannot be sent as JSON")
             return value
-        if isinstance(value, dict):
+        if is_object(value):
             for key in value:
                 if not isinstance(key, str):
                     raise TypeError(f"{place}: keys must be strings, got {key!r}")
             return {key: walk(item, f"{place}[{key!r}]") for key, item in value.items()}
-        if isinstance(value, _SEQUENCES):
+        if _is_sent_as_array(value):
             return [walk(item, f"{place}[{index}]") for index, item in enumerate(value)]
         if isinstance(value, FileOutput):
             return value.url  # one model's output as another's input: no download, no upload
@@ -188,9 +197,9 @@ def _collect_files(obj: Any, where: str, opened: List[Any]) -> Tuple[Any, List[T
 def _fill_slots(obj: Any, values: List[str]) -> Any:
     if isinstance(obj, _FileSlot):
         return values[obj.index]
-    if isinstance(obj, dict):
+    if is_object(obj):
         return {key: _fill_slots(item, values) for key, item in obj.items()}
-    if isinstance(obj, list):
+    if is_array(obj):
         return [_fill_slots(item, values) for item in obj]
     return obj
 
@@ -202,13 +211,17 @@ def _as_file(value: Any, place: str) -> Optional[Any]:
             return value.open("rb")
         except OSError as exc:
             raise type(exc)(exc.errno, f"{place}: cannot read {str(value)!r}: {exc.strerror}") from exc
-    if isinstance(value, (bytes, bytearray, memoryview)):
+    if _is_bytes_like(value):
         return io.BytesIO(bytes(value))
     if isinstance(value, io.IOBase):
         if not value.readable():
             raise ValueError(f"{place}: the file object is not open for reading")
         return value
     return None
+
+
+def _is_bytes_like(value: object) -> TypeGuard[Union[bytes, bytearray, memoryview]]:
+    return isinstance(value, (bytes, bytearray, memoryview))
 
 
 _NOT_CONVERTED = object()
@@ -244,7 +257,7 @@ async def _async_upload(client: Client, item: Tuple[str, Any]) -> str:
     return _url_of(await Files(client).async_create(file), place)
 
 
-def _url_of(uploaded: Any, place: str) -> str:
+def _url_of(uploaded: File, place: str) -> str:
     url = (uploaded.urls or {}).get("get")
     if not url:
         raise ValueError(f"{place}: the uploaded file {uploaded.id} has no urls.get to send")
@@ -620,7 +633,7 @@ def _size_limit(size: Optional[int]) -> Optional[int]:
 
 
 @contextlib.contextmanager
-def _replacing(path: Union[str, os.PathLike[str]]) -> Iterator[Tuple[Path, BinaryIO]]:
+def _replacing(path: Union[str, os.PathLike[str]]) -> Generator[Tuple[Path, BinaryIO], None, None]:
     """A file written beside `path` that replaces it once the block succeeds (else is removed)."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a str or os.PathLike, got {path!r}")
@@ -821,8 +834,8 @@ def transform_output(value: Any, client: Client) -> Any:
     """`value` with every URL or data URI string, anywhere in dicts and lists, as a FileOutput."""
     if isinstance(value, str):
         return FileOutput(value, client) if value.startswith(_FILE_URL_PREFIXES) else value
-    if isinstance(value, Mapping):
+    if is_mapping(value):
         return {key: transform_output(item, client) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
+    if is_sequence(value):
         return [transform_output(item, client) for item in value]
     return value

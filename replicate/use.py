@@ -47,8 +47,9 @@ from typing import (
 )
 from urllib.parse import unquote, urlsplit
 
-from typing_extensions import ParamSpec
+from typing_extensions import ParamSpec, TypeGuard
 
+from replicate._json import is_array, is_object, is_sequence
 from replicate._polling import has_finished
 from replicate.exceptions import ModelError, ReplicateError
 from replicate.helpers import FileOutput, _default_client, guess_url_content_type
@@ -133,7 +134,7 @@ def get_path_url(path: Any) -> Optional[str]:
     if isinstance(url, str):
         return url
     if isinstance(path, (str, os.PathLike)):
-        local = os.path.abspath(os.fspath(path))
+        local: Union[str, bytes] = os.path.abspath(os.fspath(cast("Union[str, os.PathLike[str]]", path)))
         if isinstance(local, str):
             return _DOWNLOADED.get(local)
     return None
@@ -204,11 +205,11 @@ def _with_files(value: Any, schema: Any, client: Optional[Client]) -> Any:
         if schema.get("format") == "uri" and value.startswith(_FILE_URL_PREFIXES):
             return URLPath(value, client=client)
         return value
-    if isinstance(value, list):
+    if is_array(value):
         return [_with_files(item, schema.get("items"), client) for item in value]
-    if isinstance(value, dict):
+    if is_object(value):
         properties = schema.get("properties")
-        if not isinstance(properties, dict):
+        if not is_object(properties):
             properties = {}
         return {key: _with_files(item, properties.get(key), client) for key, item in value.items()}
     return value
@@ -219,18 +220,23 @@ _JSON_TYPES: Tuple[Tuple[type, str], ...] = ((str, "string"), (list, "array"), (
 
 def _schema_for(value: Any, schema: Any) -> Dict[str, Any]:
     """The schema that applies to `value`: allOf parts merged, the matching anyOf/oneOf branch."""
-    if not isinstance(schema, dict):
+    if not is_object(schema):
         return {}
-    merged = dict(schema)
-    for part in schema.get("allOf") or ():
-        if isinstance(part, dict):
+    merged: Dict[str, Any] = dict(schema)
+    for part in _array(schema.get("allOf")):
+        if is_object(part):
             merged = {**part, **merged}
     json_type = next((name for kind, name in _JSON_TYPES if isinstance(value, kind)), None)
     for keyword in ("anyOf", "oneOf"):
-        for branch in schema.get(keyword) or ():
-            if isinstance(branch, dict) and branch.get("type") == json_type:
+        for branch in _array(schema.get(keyword)):
+            if is_object(branch) and branch.get("type") == json_type:
                 return {**merged, **branch}
     return merged
+
+
+def _array(value: Any) -> List[Any]:
+    """`value` if it is a list; else no items (a missing or malformed keyword)."""
+    return value if is_array(value) else []
 
 
 # --- schemas ---------------------------------------------------------------------------------
@@ -249,9 +255,9 @@ def _dereference(schema: Dict[str, Any]) -> Dict[str, Any]:
     still_referenced: Set[str] = set()
 
     def resolve(node: Any, active: Tuple[str, ...]) -> Any:
-        if isinstance(node, list):
+        if is_array(node):
             return [resolve(item, active) for item in node]
-        if not isinstance(node, dict):
+        if not is_object(node):
             return node
         ref = node.get("$ref")
         if not isinstance(ref, str) or not ref.startswith("#/"):
@@ -274,12 +280,12 @@ def _dereference(schema: Dict[str, Any]) -> Dict[str, Any]:
 
     def resolve_components(components: Any) -> Any:
         # A component is inlined into itself no deeper than into anything else.
-        if not isinstance(components, dict) or not isinstance(components.get("schemas"), dict):
+        if not is_object(components) or not is_object(components.get("schemas")):
             return resolve(components, ())
         return {
             key: {
                 name: resolve(node, (f"#/components/schemas/{name}",))
-                for name, node in value.items()
+                for name, node in cast("Dict[str, Any]", value).items()
             }
             if key == "schemas"
             else resolve(value, ())
@@ -291,8 +297,9 @@ def _dereference(schema: Dict[str, Any]) -> Dict[str, Any]:
         for key, value in schema.items()
     }
     result["paths"] = {}
-    schemas = result.get("components", {}).get("schemas")
-    if isinstance(schemas, dict):
+    components = result.get("components")
+    schemas = components.get("schemas") if is_object(components) else None
+    if is_object(schemas):
         dropped = inlined - still_referenced - _KEPT_SCHEMAS
         result["components"]["schemas"] = {k: v for k, v in schemas.items() if k not in dropped}
     return result
@@ -303,9 +310,9 @@ def _pointer(document: Any, ref: str) -> Any:
     node = document
     for raw in ref[2:].split("/"):
         key = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and key in node:
+        if is_object(node) and key in node:
             node = node[key]
-        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+        elif is_array(node) and key.isdigit() and int(key) < len(node):
             node = node[int(key)]
         else:
             return None
@@ -315,15 +322,15 @@ def _pointer(document: Any, ref: str) -> Any:
 def _output_schema(schema: Any) -> Dict[str, Any]:
     node = schema
     for key in ("components", "schemas", "Output"):
-        node = node.get(key) if isinstance(node, dict) else None
-    return node if isinstance(node, dict) else {}
+        node = node.get(key) if is_object(node) else None
+    return node if is_object(node) else {}
 
 
 def _item_schema(output: Dict[str, Any]) -> Dict[str, Any]:
     """The schema of one item an output yields (the output itself when it is no array)."""
     if output.get("type") == "array":
         items = output.get("items")
-        return items if isinstance(items, dict) else {}
+        return items if is_object(items) else {}
     return output
 
 
@@ -389,6 +396,10 @@ class OutputIterator(Generic[T]):
 
     def __repr__(self) -> str:
         return f"<OutputIterator is_concatenate={self.is_concatenate}>"
+
+
+def _is_output_iterator(value: object) -> TypeGuard[OutputIterator[Any]]:
+    return isinstance(value, OutputIterator)
 
 
 def _joined(items: List[Any]) -> str:
@@ -464,7 +475,7 @@ class _RunBase(Generic[O]):
         prediction = self._prediction
         if prediction.status == "failed":
             raise ModelError(prediction)
-        if is_concatenate(self._output) and isinstance(prediction.output, list):
+        if is_concatenate(self._output) and is_array(prediction.output):
             return cast(O, _joined(prediction.output))
         return cast(O, _with_files(prediction.output, self._output, prediction._client))
 
@@ -706,12 +717,12 @@ def _check_no_positional(args: Tuple[Any, ...]) -> None:
 def _prepared(value: Any) -> Any:
     """The input with outputs of other models made sendable: URLPaths as their URLs,
     text iterators as their string, other iterators as lists. Other files are uploaded later."""
-    if isinstance(value, OutputIterator):
+    if _is_output_iterator(value):
         items = list(value)
         return _joined(items) if value.is_concatenate else _prepared(items)
-    if isinstance(value, dict):
+    if is_object(value):
         return {key: _prepared(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
+    if is_sequence(value):
         return [_prepared(item) for item in value]
     if not isinstance(value, str):  # a plain string stays a string, even if it names a file
         url = get_path_url(value)
@@ -723,10 +734,10 @@ def _prepared(value: Any) -> Any:
 def _output_iterators_in(value: Any) -> Iterator[OutputIterator[Any]]:
     if isinstance(value, OutputIterator):
         yield value
-    elif isinstance(value, dict):
+    elif is_object(value):
         for item in value.values():
             yield from _output_iterators_in(item)
-    elif isinstance(value, (list, tuple)):
+    elif is_sequence(value):
         for item in value:
             yield from _output_iterators_in(item)
 

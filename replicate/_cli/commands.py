@@ -11,7 +11,7 @@ import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, Generator, Iterator, List, Optional, Sequence
 
 from replicate._cli.inputs import InputError, parse_inputs
 from replicate._cli.output import (
@@ -26,8 +26,10 @@ from replicate._cli.output import (
 )
 
 if TYPE_CHECKING:
+    import httpx
+
     from replicate.client import Client
-    from replicate.pagination import Page
+    from replicate.pagination import Cursor, Page
     from replicate.prediction import Prediction
     from replicate.run import Target
     from replicate.version import Version
@@ -178,7 +180,7 @@ class DeferredInterrupt:
 
 
 @contextmanager
-def canceling_on_interrupt(ctx: Context, prediction: Prediction) -> Iterator[None]:
+def canceling_on_interrupt(ctx: Context, prediction: Prediction) -> Generator[None, None, None]:
     """On Ctrl-C, cancel the prediction, say so, and exit 130."""
     try:
         yield
@@ -397,10 +399,10 @@ def predictions_wait(ctx: Context) -> int:
     return exit_status(prediction)
 
 
-def first_items(list_method: Callable[..., Page[Any]], limit: int) -> List[Any]:
+def first_items(list_method: Callable[[Cursor], Page[Any]], limit: int) -> List[Any]:
     """Up to `limit` items of a paginated list, fetching only the pages needed."""
     items: List[Any] = []
-    cursor: Any = ...
+    cursor: Cursor = ...
     while cursor is not None and len(items) < limit:
         page = list_method(cursor)
         items += page.results
@@ -614,10 +616,10 @@ def one_line(exc: BaseException) -> str:
     return " ".join(text.split())
 
 
-def describe_network_error(exc: Exception) -> str:
+def describe_network_error(exc: httpx.HTTPError) -> str:
     """A network failure in one line, naming the URL (without its query) it was for."""
     try:
-        request = exc.request  # type: ignore[attr-defined]
+        request = exc.request  # httpx raises RuntimeError when the error has no request
         where = f" ({request.method} {request.url.copy_with(query=None)})"
     except (AttributeError, RuntimeError):
         where = ""

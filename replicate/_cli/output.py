@@ -23,6 +23,8 @@ from typing import (
 )
 from urllib.parse import unquote, urlparse
 
+from replicate._json import is_array, is_object, is_sequence
+
 if TYPE_CHECKING:
     from replicate.helpers import FileOutput
     from replicate.prediction import Prediction
@@ -39,9 +41,9 @@ def as_json(value: Any) -> Any:
 
     if isinstance(value, Resource):
         return value.model_dump(mode="json")
-    if isinstance(value, (list, tuple)):
+    if is_sequence(value):
         return [as_json(item) for item in value]
-    if isinstance(value, dict):
+    if is_object(value):
         return {key: as_json(item) for key, item in value.items()}
     return value
 
@@ -93,7 +95,7 @@ class Output:
             for item in items:
                 self.json(item)
             return
-        rows = []
+        rows: List[List[str]] = []
         for item in items:
             data = as_json(item)
             rows.append(
@@ -113,7 +115,7 @@ class Output:
 def _field(data: Any, dotted: str) -> Any:
     """The value at a dotted path (`latest_version.id`) of JSON data; None where it is missing."""
     for key in dotted.split("."):
-        data = data.get(key) if isinstance(data, dict) else None
+        data = data.get(key) if is_object(data) else None
     return data
 
 
@@ -225,9 +227,9 @@ def save_files(value: Any, saver: FileSaver) -> Any:
 
     if isinstance(value, FileOutput):
         return str(saver.save(value))
-    if isinstance(value, dict):
+    if is_object(value):
         return {key: save_files(item, saver) for key, item in value.items()}
-    if isinstance(value, list):
+    if is_array(value):
         return [save_files(item, saver) for item in value]
     return value
 
@@ -251,7 +253,7 @@ def output_items(output: Any) -> List[Any]:
     """The lines `run` prints for an output: each item of a list, or the value itself."""
     if output is None:
         return []
-    return list(output) if isinstance(output, list) else [output]
+    return list(output) if is_array(output) else [output]
 
 
 def item_text(item: Any) -> str:

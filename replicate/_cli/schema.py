@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List
 
+from replicate._json import is_array, is_object
+
 __all__ = ["input_rows", "type_of"]
 
 
 def input_rows(input_schema: Dict[str, Any], schemas: Dict[str, Any]) -> List[Dict[str, Any]]:
     """One row per input, in the model's order: name (`*` when required), type, default, description."""
     properties = input_schema.get("properties")
-    if not isinstance(properties, dict):
+    if not is_object(properties):
         return []
     required = set(input_schema.get("required") or [])
-    rows = []
+    rows: List[Dict[str, Any]] = []
     for name, spec in sorted(properties.items(), key=lambda item: _order(item[1])):
         spec = _resolved(spec, schemas)
         rows.append(
@@ -60,25 +62,20 @@ def type_of(spec: Any, schemas: Dict[str, Any]) -> str:
 
 def _resolved(spec: Any, schemas: Dict[str, Any]) -> Dict[str, Any]:
     """The schema with a `$ref` (or Cog's `allOf: [{$ref}]` for enums) merged in."""
-    if not isinstance(spec, dict):
+    if not is_object(spec):
         return {}
     reference = spec.get("$ref")
     all_of = spec.get("allOf")
-    if (
-        reference is None
-        and isinstance(all_of, list)
-        and len(all_of) == 1
-        and isinstance(all_of[0], dict)
-    ):
+    if reference is None and is_array(all_of) and len(all_of) == 1 and is_object(all_of[0]):
         reference = all_of[0].get("$ref")
     if not isinstance(reference, str):
         return spec
     target = schemas.get(reference.rsplit("/", 1)[-1])
-    merged = dict(target) if isinstance(target, dict) else {}
+    merged: Dict[str, Any] = dict(target) if is_object(target) else {}
     merged.update({key: value for key, value in spec.items() if key not in ("$ref", "allOf")})
     return merged
 
 
 def _order(spec: Any) -> Any:
-    order = spec.get("x-order") if isinstance(spec, dict) else None
+    order = spec.get("x-order") if is_object(spec) else None
     return order if isinstance(order, (int, float)) else float("inf")
