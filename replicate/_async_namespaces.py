@@ -49,6 +49,7 @@ R = TypeVar("R")
 T = TypeVar("T")
 Out = TypeVar("Out")
 Target = TypeVar("Target")
+V = TypeVar("V", bound="AsyncView[Any]")
 
 
 class AsyncView(Generic[Target]):
@@ -145,6 +146,36 @@ def _returning(wrap: Callable[[Any], Out], method: Callable[..., Any]) -> Callab
     return call
 
 
+class _Nested(Generic[V]):
+    """A nested namespace of a view (`models.versions`), viewed in turn; made once per view,
+    so `client.models.versions is client.models.versions`."""
+
+    def __init__(self, view_class: Type[V]) -> None:
+        self._view_class = view_class
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, view: None, owner: Optional[type] = None) -> Self: ...
+
+    @overload
+    def __get__(self, view: AsyncView[Any], owner: Optional[type] = None) -> V: ...
+
+    def __get__(self, view: Optional[AsyncView[Any]], owner: Optional[type] = None) -> Any:
+        if view is None:
+            return self
+        made = self._view_class(getattr(view._target, self._name))
+        view.__dict__[self._name] = made  # this attribute is found there from now on
+        return made
+
+
+def nested(view_class: Type[V]) -> _Nested[V]:
+    """A view attribute for the nested namespace of the same name, seen through `view_class`."""
+    return _Nested(view_class)
+
+
 # --- the namespaces ---------------------------------------------------------------------------
 
 
@@ -177,10 +208,7 @@ class AsyncDeployments(AsyncView[Deployments]):
     update = awaited(Deployments.async_update)
     delete = awaited(Deployments.async_delete)
 
-    @functools.cached_property
-    def predictions(self) -> AsyncDeploymentsPredictions:
-        """Predictions on deployments by name."""
-        return AsyncDeploymentsPredictions(self._target.predictions)
+    predictions = nested(AsyncDeploymentsPredictions)
 
 
 class AsyncFiles(AsyncView[Files]):
@@ -235,25 +263,10 @@ class AsyncModels(AsyncView[Models]):
     update = awaited(Models.async_update)
     delete = awaited(Models.async_delete)
 
-    @functools.cached_property
-    def predictions(self) -> AsyncModelsPredictions:
-        """Predictions on models by name."""
-        return AsyncModelsPredictions(self._target.predictions)
-
-    @functools.cached_property
-    def versions(self) -> AsyncModelVersions:
-        """Versions of models by name."""
-        return AsyncModelVersions(self._target.versions)
-
-    @functools.cached_property
-    def readme(self) -> AsyncModelReadme:
-        """Models' READMEs."""
-        return AsyncModelReadme(self._target.readme)
-
-    @functools.cached_property
-    def examples(self) -> AsyncModelExamples:
-        """Models' example predictions."""
-        return AsyncModelExamples(self._target.examples)
+    predictions = nested(AsyncModelsPredictions)
+    versions = nested(AsyncModelVersions)
+    readme = nested(AsyncModelReadme)
+    examples = nested(AsyncModelExamples)
 
 
 class AsyncPredictions(AsyncView[Predictions]):
@@ -298,10 +311,7 @@ class AsyncWebhooks(AsyncView[Webhooks]):
 
     validate = staticmethod(StandardWebhooks.validate)
 
-    @functools.cached_property
-    def default(self) -> AsyncWebhooksDefault:
-        """The default webhook."""
-        return AsyncWebhooksDefault(self._target.default)
+    default = nested(AsyncWebhooksDefault)
 
 
 # The view of each namespace class (and its subclasses: PagedFiles, StandardWebhooks).
