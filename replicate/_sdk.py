@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from replicate.run import Ref
     from replicate.search import SearchResponse
     from replicate.stream import ServerSentEvent
-    from replicate.use import AsyncFunction, FunctionRef, Input, Output
+    from replicate.use import AsyncFunction, FunctionRef, Input, Output, OutputIterator
     from replicate.webhook import StandardWebhooks
 
 __all__ = ["AsyncItems", "AsyncReplicate", "AsyncResult", "DefaultAsyncHttpxClient", "DefaultHttpxClient", "Replicate"]
@@ -360,7 +360,7 @@ class AsyncReplicate:
     @overload
     def use(
         self, ref: str, *, hint: None = None, streaming: Literal[True]
-    ) -> AsyncFunction[..., AsyncIterator[Any]]: ...
+    ) -> AsyncFunction[..., OutputIterator[Any]]: ...
 
     @overload
     def use(
@@ -378,7 +378,7 @@ class AsyncReplicate:
         *,
         hint: Optional[Callable[Input, Output]] = None,
         streaming: Literal[True],
-    ) -> AsyncFunction[Input, AsyncIterator[Output]]: ...
+    ) -> AsyncFunction[Input, OutputIterator[Output]]: ...
 
     def use(
         self,
@@ -386,12 +386,12 @@ class AsyncReplicate:
         *,
         hint: Optional[Callable[Input, Output]] = None,
         streaming: bool = False,
-    ) -> Union[AsyncFunction[Input, Output], AsyncFunction[Input, AsyncIterator[Output]]]:
+    ) -> Union[AsyncFunction[Input, Output], AsyncFunction[Input, OutputIterator[Output]]]:
         """A model as an async Python function that runs on this client."""
         from replicate.use import use
 
         function = use(ref, hint=hint, streaming=streaming, use_async=True, client=self._client)
-        return cast("Union[AsyncFunction[Input, Output], AsyncFunction[Input, AsyncIterator[Output]]]", function)
+        return cast("Union[AsyncFunction[Input, Output], AsyncFunction[Input, OutputIterator[Output]]]", function)
 
     async def request(
         self,

@@ -761,7 +761,7 @@ def use(
     streaming: Literal[True],
     use_async: Literal[False] = False,
     client: Optional[Client] = None,
-) -> Function[..., Iterator[Any]]: ...
+) -> Function[..., OutputIterator[Any]]: ...
 
 
 @overload
@@ -772,7 +772,7 @@ def use(
     streaming: Literal[True],
     use_async: Literal[True],
     client: Optional[Client] = None,
-) -> AsyncFunction[..., AsyncIterator[Any]]: ...
+) -> AsyncFunction[..., OutputIterator[Any]]: ...
 
 
 @overload
@@ -816,7 +816,7 @@ def use(
     streaming: Literal[True],
     use_async: Literal[False] = False,
     client: Optional[Client] = None,
-) -> Function[Input, Iterator[Output]]: ...
+) -> Function[Input, OutputIterator[Output]]: ...
 
 
 @overload
@@ -838,7 +838,7 @@ def use(
     streaming: Literal[True],
     use_async: Literal[True],
     client: Optional[Client] = None,
-) -> AsyncFunction[Input, AsyncIterator[Output]]: ...
+) -> AsyncFunction[Input, OutputIterator[Output]]: ...
 
 
 @overload
@@ -852,8 +852,8 @@ def use(
 ) -> Union[
     Function[Input, Output],
     AsyncFunction[Input, Output],
-    Function[Input, Iterator[Output]],
-    AsyncFunction[Input, AsyncIterator[Output]],
+    Function[Input, OutputIterator[Output]],
+    AsyncFunction[Input, OutputIterator[Output]],
 ]: ...
 
 
@@ -867,8 +867,8 @@ def use(
 ) -> Union[
     Function[Input, Output],
     AsyncFunction[Input, Output],
-    Function[Input, Iterator[Output]],
-    AsyncFunction[Input, AsyncIterator[Output]],
+    Function[Input, OutputIterator[Output]],
+    AsyncFunction[Input, OutputIterator[Output]],
 ]:
     """Use a model as a function: `flux = use("black-forest-labs/flux-dev"); flux(prompt="...")`.
 

@@ -22,7 +22,7 @@ from replicate.prediction import Prediction
 from replicate.search import SearchResponse
 from replicate.stream import ServerSentEvent
 from replicate.training import Training
-from replicate.use import AsyncFunction
+from replicate.use import AsyncFunction, OutputIterator
 from replicate.version import Version
 from replicate.webhook import WebhookSigningSecret
 
@@ -106,7 +106,7 @@ async def run_and_use(client: AsyncReplicate) -> None:
     assert_type(no_files, Union[JSONValue, AsyncIterator[JSONValue]])
 
     assert_type(client.use("o/n"), AsyncFunction[..., Any])
-    assert_type(client.use("o/n", streaming=True), AsyncFunction[..., AsyncIterator[Any]])
+    assert_type(client.use("o/n", streaming=True), AsyncFunction[..., OutputIterator[Any]])
     tokens = await client.use("o/n", streaming=True)(prompt="hi")
     async for token in tokens:
         assert_type(token, Any)

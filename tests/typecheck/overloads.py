@@ -16,7 +16,7 @@ from replicate.pagination import Page
 from replicate.prediction import Prediction, Predictions
 from replicate.search import SearchResponse
 from replicate.stream import ServerSentEvent
-from replicate.use import AsyncFunction, Function
+from replicate.use import AsyncFunction, Function, OutputIterator
 
 
 def run_without_file_outputs(client: Client) -> None:
@@ -36,9 +36,10 @@ async def async_run_without_file_outputs(client: Client) -> None:
 
 
 def use_streaming() -> None:
-    # streaming=True: each call gives an iterator of output items, with or without a hint.
-    assert_type(replicate.use("o/n", streaming=True), Function[..., Iterator[Any]])
-    assert_type(replicate.use("o/n", streaming=True, use_async=True), AsyncFunction[..., AsyncIterator[Any]])
+    # streaming=True: each call gives an OutputIterator of output items (iterable, replayable,
+    # async-iterable), with or without a hint.
+    assert_type(replicate.use("o/n", streaming=True), Function[..., OutputIterator[Any]])
+    assert_type(replicate.use("o/n", streaming=True, use_async=True), AsyncFunction[..., OutputIterator[Any]])
     assert_type(replicate.use("o/n"), Function[..., Any])
 
     def hint(prompt: str) -> str:
