@@ -226,7 +226,9 @@ class EventSource:
 def with_file_output(event: ServerSentEvent, client: Client) -> ServerSentEvent:
     """The event, with the file URL of an `output` event as a FileOutput (v0 does so)."""
     if event.event == ServerSentEvent.EventType.OUTPUT:
-        event.data = transform_output(event.data, client)
+        data = transform_output(event.data, client)
+        if data is not event.data:  # most items are plain text: spare pydantic's __setattr__
+            event.data = data
     return event
 
 
