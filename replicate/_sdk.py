@@ -175,6 +175,32 @@ class Replicate(Client):
         return self.request("POST", path, json=json, content=content, params=params, headers=headers)
 
 
+class _NamespaceView:
+    """An AsyncReplicate attribute: the namespace of the same name seen through its typed view
+    class in `replicate._async_namespaces` (loaded on first use); made once per client."""
+
+    def __init__(self, view_class: str) -> None:
+        self._view_class = view_class
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, client: Optional[AsyncReplicate], owner: Optional[type] = None) -> Any:
+        if client is None:
+            return self
+        from replicate import _async_namespaces
+
+        view = getattr(_async_namespaces, self._view_class)(getattr(client._client, self._name))
+        client.__dict__[self._name] = view  # found there from now on
+        return view
+
+
+def _namespace(view_class: str) -> Any:
+    """A namespace attribute of AsyncReplicate, typed by its annotation."""
+    return _NamespaceView(view_class)
+
+
 class AsyncReplicate:
     """The newer SDK's async client: every namespace method is awaited under its plain name.
 
@@ -218,76 +244,35 @@ class AsyncReplicate:
             return view
 
     # Each namespace's view is made once: `client.predictions is client.predictions`.
+    accounts: AsyncAccounts = _namespace("AsyncAccounts")
+    """Namespace for the token's account (v0's name)."""
 
-    @functools.cached_property
-    def accounts(self) -> AsyncAccounts:
-        """Namespace for the token's account (v0's name)."""
-        from replicate._async_namespaces import AsyncAccounts
+    account: AsyncAccounts = _namespace("AsyncAccounts")
+    """Namespace for the token's account: `await client.account.get()`."""
 
-        return AsyncAccounts(self._client.accounts)
+    collections: AsyncCollections = _namespace("AsyncCollections")
+    """Namespace for collections of models."""
 
-    @functools.cached_property
-    def account(self) -> AsyncAccounts:
-        """Namespace for the token's account: `await client.account.get()`."""
-        from replicate._async_namespaces import AsyncAccounts
+    deployments: AsyncDeployments = _namespace("AsyncDeployments")
+    """Namespace for deployments."""
 
-        return AsyncAccounts(self._client.account)
+    files: AsyncFiles = _namespace("AsyncFiles")
+    """Namespace for files; `list()` pages through every file."""
 
-    @functools.cached_property
-    def collections(self) -> AsyncCollections:
-        """Namespace for collections of models."""
-        from replicate._async_namespaces import AsyncCollections
+    hardware: AsyncHardware = _namespace("AsyncHardware")
+    """Namespace for hardware."""
 
-        return AsyncCollections(self._client.collections)
+    models: AsyncModels = _namespace("AsyncModels")
+    """Namespace for models."""
 
-    @functools.cached_property
-    def deployments(self) -> AsyncDeployments:
-        """Namespace for deployments."""
-        from replicate._async_namespaces import AsyncDeployments
+    predictions: AsyncPredictions = _namespace("AsyncPredictions")
+    """Namespace for predictions."""
 
-        return AsyncDeployments(self._client.deployments)
+    trainings: AsyncTrainings = _namespace("AsyncTrainings")
+    """Namespace for trainings."""
 
-    @functools.cached_property
-    def files(self) -> AsyncFiles:
-        """Namespace for files; `list()` pages through every file."""
-        from replicate._async_namespaces import AsyncFiles
-
-        return AsyncFiles(self._client.files)
-
-    @functools.cached_property
-    def hardware(self) -> AsyncHardware:
-        """Namespace for hardware."""
-        from replicate._async_namespaces import AsyncHardware
-
-        return AsyncHardware(self._client.hardware)
-
-    @functools.cached_property
-    def models(self) -> AsyncModels:
-        """Namespace for models."""
-        from replicate._async_namespaces import AsyncModels
-
-        return AsyncModels(self._client.models)
-
-    @functools.cached_property
-    def predictions(self) -> AsyncPredictions:
-        """Namespace for predictions."""
-        from replicate._async_namespaces import AsyncPredictions
-
-        return AsyncPredictions(self._client.predictions)
-
-    @functools.cached_property
-    def trainings(self) -> AsyncTrainings:
-        """Namespace for trainings."""
-        from replicate._async_namespaces import AsyncTrainings
-
-        return AsyncTrainings(self._client.trainings)
-
-    @functools.cached_property
-    def webhooks(self) -> AsyncWebhooks:
-        """Namespace for webhooks; `validate` rejects timestamps over five minutes off by default."""
-        from replicate._async_namespaces import AsyncWebhooks
-
-        return AsyncWebhooks(self._client.webhooks)
+    webhooks: AsyncWebhooks = _namespace("AsyncWebhooks")
+    """Namespace for webhooks; `validate` rejects timestamps over five minutes off by default."""
 
     def __repr__(self) -> str:
         return f"AsyncReplicate(base_url={self._client.base_url!r})"
