@@ -12,12 +12,12 @@ import hashlib
 import logging
 import random
 import time
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any, Awaitable, Callable, Iterator, List, TypeVar
 
 import httpx
 import pytest
+from deadlines import bounded
 
 from replicate.client import Client
 from replicate.emulator import ConcatenateIterator, Emulator, FaultProxy
@@ -93,15 +93,6 @@ def call(mode: str, sync: Callable[[], T], make_async: Callable[[], Awaitable[T]
     if mode == "sync":
         return sync()
     return asyncio.run(make_async())  # type: ignore[arg-type]
-
-
-@contextmanager
-def bounded(seconds: float) -> Iterator[None]:
-    """The scenario must end within `seconds`: faults must not make the client hang."""
-    started = time.monotonic()
-    yield
-    elapsed = time.monotonic() - started
-    assert elapsed < seconds, f"took {elapsed:.1f}s, more than {seconds}s"
 
 
 def create_hello(client: Client, mode: str, **params: Any) -> Prediction:

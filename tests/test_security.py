@@ -19,14 +19,14 @@ import ssl
 import sys
 import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import unquote
 
 import httpx
 import namespace_helpers
 import pytest
+from deadlines import bounded
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -56,15 +56,6 @@ def run_mode(mode: str, sync: Callable[[], Any], make_async: Callable[[], Any]) 
     if mode == "sync":
         return sync()
     return asyncio.run(make_async())
-
-
-@contextmanager
-def bounded(seconds: float) -> Iterator[None]:
-    """The block must end within `seconds`."""
-    started = time.monotonic()
-    yield
-    elapsed = time.monotonic() - started
-    assert elapsed < seconds, f"took {elapsed:.1f}s, more than {seconds}s"
 
 
 def http_response(status: int, body: bytes, content_type: str = "application/json", extra: str = "") -> bytes:
